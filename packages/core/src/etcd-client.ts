@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { ConsecutiveBreaker, circuitBreaker, handleWhen, retry } from 'cockatiel';
+import { Etcd3, type IOptions, isRecoverableError } from 'etcd3';
+import type { EtcdConfig } from './common-config.js';
+
+export interface EtcdClientOptions {
+  /** Deadline for unary calls, in ms. Streams (watch, keep-alive) have none. */
+  readonly callTimeoutMs?: number;
+  readonly dialTimeoutMs?: number;
+}
+
+/**
+ * An etcd v3 client from `WHARF_ETCD*` settings: endpoints, username/password and TLS (CA,
+ * client certificate and key). wharf's own loops do the reconnecting with their own backoff, so
+ * the client is set to fail fast: a short call deadline, one retry on another endpoint, and a
+ * per-endpoint breaker that tries again after a second.
+ */
+export function createEtcdClient(config: EtcdConfig, options: EtcdClientOptions = {}): Etcd3 {
+  const callTimeoutMs = options.callTimeoutMs ?? 5_000;
+  const clientOptions: IOptions = {
+    hosts: [...config.endpoints],
+    dialTimeout: options.dialTimeoutMs ?? 3_000,
+    defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + callTimeoutMs }),
+    faultHandling: {
+      global: retry(handleWhen(isRecoverableError), { maxAttempts: config.endpoints.length > 1 ? 2 : 0 }),
+      host: () =>
+        circuitBreaker(handleWhen(isRecoverableError), {
+          halfOpenAfter: 1_000,
+          breaker: new ConsecutiveBreaker(3),
+        }),
+    },
+    grpcOptions: {
+      'grpc.keepalive_time_ms': 10_000,
+      'grpc.keepalive_timeout_ms': 5_000,
+      'grpc.keepalive_permit_without_calls': 1,
+    },
+  };
+  if (config.username !== undefined && config.password !== undefined) {
+    clientOptions.auth = { username: config.username, password: config.password };
+  }
+  if (config.ca !== undefined || config.cert !== undefined) {
+    const credentials: NonNullable<IOptions['credentials']> = {
+      // null means "the system's roots" to grpc-js; etcd3 types it as a Buffer only.
+      rootCertificate: config.ca ? readFileSync(config.ca) : (null as unknown as Buffer),
+    };
+    if (config.cert && config.key) {
+      credentials.certChain = readFileSync(config.cert);
+      credentials.privateKey = readFileSync(config.key);
+    }
+    clientOptions.credentials = credentials;
+  }
+  return new Etcd3(clientOptions);
+}

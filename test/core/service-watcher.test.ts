@@ -1,0 +1,164 @@
+import { createEtcdClient, KeyLayout, type RegistryUpdate, ServiceWatcher } from '@wharf/core';
+import type { Etcd3 } from 'etcd3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EtcdServer } from '../support/etcd-server.js';
+import { eventually } from '../support/wait.js';
+
+const layout = new KeyLayout('/wharf');
+
+function endpoint(service: string, id: string, port: number, state = 'serving') {
+  return JSON.stringify({
+    v: 1,
+    service,
+    id,
+    address: '127.0.0.1',
+    port,
+    protocol: 'http',
+    node: 'n1',
+    bridge: 'b1',
+    tags: [],
+    weight: 1,
+    routes: [{ host: `${service}.test`, pathPrefix: '/' }],
+    state,
+    registeredAt: new Date().toISOString(),
+  });
+}
+
+describe('ServiceWatcher against a real etcd', () => {
+  let etcd: EtcdServer;
+  let client: Etcd3;
+
+  beforeAll(async () => {
+    etcd = await EtcdServer.start();
+    client = createEtcdClient({ endpoints: [etcd.endpoint] });
+  });
+  afterAll(async () => {
+    client?.close();
+    await etcd?.close();
+  });
+
+  function startWatcher(watchClient: Etcd3 = client) {
+    const updates: RegistryUpdate[] = [];
+    const controller = new AbortController();
+    const watcher = new ServiceWatcher({
+      client: watchClient,
+      layout,
+      onUpdate: (update) => updates.push({ ...update, changes: [...update.changes] }),
+    });
+    const running = watcher.run(controller.signal);
+    return {
+      watcher,
+      updates,
+      stop: async () => {
+        controller.abort();
+        await running;
+      },
+    };
+  }
+
+  it('lists, then applies each watch response as one batch', async () => {
+    await client.delete().prefix('/wharf/').exec();
+    await client.put(layout.endpointKey('web', 'n1:web-1:80')).value(endpoint('web', 'n1:web-1:80', 1001));
+    const { watcher, updates, stop } = startWatcher();
+    try {
+      await eventually(() => expect(watcher.synced).toBe(true));
+      expect(updates[0]?.reset).toBe(true);
+      expect([...watcher.state.endpoints.keys()]).toEqual(['/wharf/services/web/n1:web-1:80']);
+
+      await client
+        .if(layout.endpointKey('web', 'n1:web-2:80'), 'Version', '==', 0)
+        .then(
+          client.put(layout.endpointKey('web', 'n1:web-2:80')).value(endpoint('web', 'n1:web-2:80', 1002)),
+          client.delete().key(layout.endpointKey('web', 'n1:web-1:80')),
+        )
+        .commit();
+      await eventually(() =>
+        expect([...watcher.state.endpoints.keys()]).toEqual(['/wharf/services/web/n1:web-2:80']),
+      );
+      const last = updates.at(-1)!;
+      expect(last.reset).toBe(false);
+      expect(last.changes.map((change) => [change.key, change.current ? 'put' : 'delete']).sort()).toEqual([
+        ['/wharf/services/web/n1:web-1:80', 'delete'],
+        ['/wharf/services/web/n1:web-2:80', 'put'],
+      ]);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('skips malformed and unknown-version values and keeps the valid ones', async () => {
+    await client.delete().prefix('/wharf/').exec();
+    const { watcher, stop } = startWatcher();
+    try {
+      await eventually(() => expect(watcher.synced).toBe(true));
+      await client.put('/wharf/services/web/bad-json').value('{not json');
+      await client.put('/wharf/services/web/future').value(JSON.stringify({ v: 2 }));
+      await client.put('/wharf/services/web/../x').value(endpoint('web', 'x', 1));
+      await client.put(layout.endpointKey('web', 'n1:web-3:80')).value(endpoint('web', 'n1:web-3:80', 99999));
+      await client.put(layout.endpointKey('web', 'n1:web-4:80')).value(endpoint('web', 'n1:web-4:80', 1004));
+      await eventually(() =>
+        expect([...watcher.state.endpoints.keys()]).toEqual(['/wharf/services/web/n1:web-4:80']),
+      );
+    } finally {
+      await stop();
+    }
+  });
+
+  it('keeps its state while etcd is down and catches up from a fresh list when it returns', async () => {
+    await client.delete().prefix('/wharf/').exec();
+    await client.put(layout.endpointKey('api', 'n1:api-1:80')).value(endpoint('api', 'n1:api-1:80', 2001));
+    const { watcher, stop } = startWatcher();
+    try {
+      await eventually(() => expect(watcher.state.endpoints.size).toBe(1));
+      await etcd.stop();
+      await eventually(() => expect(watcher.connected).toBe(false));
+      expect(watcher.state.endpoints.size).toBe(1);
+      await etcd.start();
+      await client.put(layout.endpointKey('api', 'n1:api-2:80')).value(endpoint('api', 'n1:api-2:80', 2002));
+      await eventually(() => expect(watcher.state.endpoints.size).toBe(2), 20_000);
+      expect(watcher.restarts).toBeGreaterThan(0);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('re-lists when its watch revision has been compacted away', async () => {
+    await client.delete().prefix('/wharf/').exec();
+    // Hold the watch back after the list until the revision it starts from has been compacted.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let watches = 0;
+    const delayed = new Proxy(client, {
+      get(target, property, receiver) {
+        if (property !== 'watch') return Reflect.get(target, property, receiver);
+        return () => {
+          const builder = target.watch();
+          const create = builder.create.bind(builder);
+          builder.create = async () => {
+            watches += 1;
+            if (watches === 1) await held;
+            return create();
+          };
+          return builder;
+        };
+      },
+    });
+    const { watcher, stop } = startWatcher(delayed);
+    try {
+      await eventually(() => expect(watches).toBe(1));
+      await client.put(layout.endpointKey('db', 'n1:db-1:80')).value(endpoint('db', 'n1:db-1:80', 3001));
+      const { header } = await client.put('/unrelated').value('x').exec();
+      await (client as unknown as { kv: { compact(req: object): Promise<unknown> } }).kv.compact({
+        revision: header.revision,
+        physical: true,
+      });
+      release();
+      await eventually(() => expect(watcher.state.endpoints.size).toBe(1));
+      expect(watcher.restarts).toBeGreaterThan(0);
+    } finally {
+      await stop();
+    }
+  });
+});
