@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { formatDuration, parseDuration } from './duration.js';
+
+describe('durations', () => {
+  it('parses units and bare seconds', () => {
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('2s')).toBe(2_000);
+    expect(parseDuration('1.5m')).toBe(90_000);
+    expect(parseDuration('1h')).toBe(3_600_000);
+    expect(parseDuration('10')).toBe(10_000);
+  });
+
+  it('refuses anything else', () => {
+    for (const bad of ['', 's', '-1s', '1d', '1 s', 'abc', '1e3s'])
+      expect(parseDuration(bad)).toBeUndefined();
+  });
+
+  it('formats whole seconds as seconds', () => {
+    expect(formatDuration(2_000)).toBe('2s');
+    expect(formatDuration(250)).toBe('250ms');
+  });
+});
