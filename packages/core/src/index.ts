@@ -10,3 +10,4 @@ export * from './names.js';
 export * from './records.js';
 export * from './service-watcher.js';
 export * from './version.js';
+export * from './watch-service.js';

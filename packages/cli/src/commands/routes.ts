@@ -1,0 +1,43 @@
+import type { CommandContext } from '../command-context.js';
+import { etcdCall } from '../etcd-session.js';
+import { readRegistrySnapshot } from '../registry-snapshot.js';
+import { formatAddress } from '../render/format.js';
+import type { Palette } from '../render/palette.js';
+import { renderTable } from '../render/table.js';
+import { reportSkipped } from '../report-skipped.js';
+import { buildRouteView, type RouteViewEndpoint, type RouteViewEntry } from '../route-view.js';
+
+/** `wharf routes`: Host + path prefix → endpoints, as the edge routes them. */
+export async function routesCommand(context: CommandContext): Promise<void> {
+  const snapshot = await etcdCall(context.config.etcd, 'list routes', () =>
+    readRegistrySnapshot(context.client, context.config.layout),
+  );
+  reportSkipped(context, snapshot);
+  const view = buildRouteView(snapshot);
+  context.write(context.json ? `${JSON.stringify(view, null, 2)}\n` : renderRoutes(view, context.palette));
+}
+
+function endpointLine(endpoint: RouteViewEndpoint, palette: Palette): string {
+  const address = formatAddress(endpoint);
+  if (endpoint.routable) return `${address} ${palette.green('serving')}`;
+  if (endpoint.operatorDrain) return palette.dim(`${address} draining (operator)`);
+  if (endpoint.state === 'draining') return palette.dim(`${address} draining`);
+  return palette.dim(`${address} weight 0`);
+}
+
+export function renderRoutes(view: readonly RouteViewEntry[], palette: Palette): string {
+  if (view.length === 0) return 'no routes\n';
+  const rows = view.map((entry) => [
+    entry.host,
+    entry.pathPrefix,
+    entry.services.join('\n'),
+    entry.endpoints.some((endpoint) => endpoint.routable)
+      ? entry.endpoints.map((endpoint) => endpointLine(endpoint, palette)).join('\n')
+      : [
+          palette.red('no serving endpoint (503)'),
+          ...entry.endpoints.map((e) => endpointLine(e, palette)),
+        ].join('\n'),
+    entry.sources.join('\n'),
+  ]);
+  return renderTable(['HOST', 'PATH', 'SERVICE', 'ENDPOINTS', 'SOURCE'], rows, palette);
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+import { WHARF_VERSION } from '@wharf/core';
+import { Command } from 'commander';
+import type { CommandContext } from './command-context.js';
+import { bridgesCommand } from './commands/bridges.js';
+import { drainCommand } from './commands/drain.js';
+import { inspectCommand } from './commands/inspect.js';
+import { lsCommand } from './commands/ls.js';
+import { routesCommand } from './commands/routes.js';
+import { undrainCommand } from './commands/undrain.js';
+import { watchCommand } from './commands/watch.js';
+import { type GlobalFlags, runCommand } from './run-command.js';
+
+const controller = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort());
+// A closed pipe (`wharf watch | head`) ends the command instead of crashing it.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') controller.abort();
+});
+
+function action(run: (context: CommandContext, signal: AbortSignal) => Promise<void>) {
+  return async (command: Command) => {
+    process.exitCode = await runCommand(
+      command.optsWithGlobals<GlobalFlags>(),
+      { env: process.env, stdout: process.stdout, stderr: process.stderr, signal: controller.signal },
+      run,
+    );
+  };
+}
+
+const program = new Command('wharf')
+  .description('Shows what wharf has registered in etcd, live.')
+  .version(WHARF_VERSION)
+  .option('--etcd <urls>', 'etcd endpoints, comma-separated (WHARF_ETCD)')
+  .option('--prefix <prefix>', 'key prefix (WHARF_PREFIX, default /wharf)')
+  .option('--username <name>', 'etcd user (WHARF_ETCD_USERNAME)')
+  .option('--password <password>', 'etcd password (WHARF_ETCD_PASSWORD)')
+  .option('--ca <file>', 'CA certificate, PEM (WHARF_ETCD_CA)')
+  .option('--cert <file>', 'client certificate, PEM (WHARF_ETCD_CERT)')
+  .option('--key <file>', 'client key, PEM (WHARF_ETCD_KEY)')
+  .option('--json', 'JSON output for scripts (ndjson for watch)')
+  .option('--no-color', 'no colours (also NO_COLOR, and whenever output is not a terminal)')
+  .showSuggestionAfterError();
+
+program
+  .command('ls')
+  .description('list services and their endpoints')
+  .argument('[service]', 'only this service')
+  .action((service: string | undefined, _options, command: Command) =>
+    action((context) => lsCommand(context, service))(command),
+  );
+
+program
+  .command('routes')
+  .description('Host/path prefix → endpoints, as the edge routes them')
+  .action((_options, command: Command) => action((context) => routesCommand(context))(command));
+
+program
+  .command('bridges')
+  .description('list live bridges')
+  .action((_options, command: Command) => action((context) => bridgesCommand(context))(command));
+
+program
+  .command('watch')
+  .description('stream endpoint changes (add, drain, update, remove) until Ctrl-C')
+  .argument('[service]', 'only this service')
+  .option('--changes-only', 'do not print the current endpoints as adds first')
+  .action((service: string | undefined, options: { changesOnly?: boolean }, command: Command) =>
+    action((context, signal) =>
+      watchCommand(context, service, { changesOnly: options.changesOnly === true }, signal),
+    )(command),
+  );
+
+program
+  .command('inspect')
+  .description('show the full record of an endpoint (or bridge), its key and lease')
+  .argument('<id>', 'instance id, e.g. host1:web-1:8080, or a bridge id')
+  .action((id: string, _options, command: Command) =>
+    action((context) => inspectCommand(context, id))(command),
+  );
+
+program
+  .command('drain')
+  .description('drain an endpoint: the edge sends it no new requests until undrain')
+  .argument('<instance-id>', 'instance id, e.g. host1:web-1:8080')
+  .option('--reason <text>', 'why, shown in ls and inspect')
+  .action((instanceId: string, options: { reason?: string }, command: Command) =>
+    action((context) => drainCommand(context, instanceId, options.reason))(command),
+  );
+
+program
+  .command('undrain')
+  .description('remove an operator drain')
+  .argument('<instance-id>', 'instance id')
+  .action((instanceId: string, _options, command: Command) =>
+    action((context) => undrainCommand(context, instanceId))(command),
+  );
+
+await program.parseAsync(process.argv);
