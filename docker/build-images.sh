@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Builds wharf's images: wharf/demo, and with `all` (the default) wharf/bridge and wharf/edge.
+# Base images come first from stand-ins.sh (present, pulled, or built offline). Unchanged
+# inputs hit Docker's layer cache, so a second run takes seconds.
+#
+# Usage: docker/build-images.sh [demo|all]      VERBOSE=1 shows docker build's output
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+what=${1:-all}
+case $what in
+  demo | all) ;;
+  *)
+    echo "usage: $0 [demo|all]" >&2
+    exit 2
+    ;;
+esac
+
+"$root/docker/stand-ins.sh"
+
+# Certificates this machine trusts beyond the public roots (Debian keeps locally added CAs in
+# /usr/local/share/ca-certificates; BUILD_CA_CERTS_FILE names another PEM file). Where the
+# registry is reached through a TLS-inspecting proxy, npm inside the builds needs them too.
+build_ca_certs() {
+  local files=()
+  if [[ -n ${BUILD_CA_CERTS_FILE:-} ]]; then
+    files=("$BUILD_CA_CERTS_FILE")
+  else
+    shopt -s nullglob globstar
+    files=(/usr/local/share/ca-certificates/**/*.crt)
+    shopt -u nullglob globstar
+  fi
+  ((${#files[@]})) && cat "${files[@]}"
+  return 0
+}
+ca_certs=$(build_ca_certs)
+
+build() {
+  local image=$1 dockerfile=$2 context=$3 started log
+  started=$SECONDS
+  if [[ ${VERBOSE:-} == 1 ]]; then
+    # --network host: npm ci inside the build reaches the registry the way this machine does.
+    docker build --network host --build-arg BUILD_CA_CERTS="$ca_certs" \
+      -t "$image" -f "$root/$dockerfile" "$context"
+  else
+    log=$(mktemp)
+    if ! docker build --network host --build-arg BUILD_CA_CERTS="$ca_certs" \
+      -t "$image" -f "$root/$dockerfile" "$context" >"$log" 2>&1; then
+      tail -n 40 "$log" >&2
+      rm -f "$log"
+      echo "build-images: building $image from $dockerfile failed" >&2
+      exit 1
+    fi
+    rm -f "$log"
+  fi
+  printf '%-32s built in %ds (%s)\n' "$image" $((SECONDS - started)) \
+    "$(docker image inspect -f '{{.Size}}' "$image" | awk '{ printf "%.0f MB", $1 / 1e6 }')"
+}
+
+build wharf/demo docker/demo.Dockerfile "$root/docker/demo"
+if [[ $what == all ]]; then
+  build wharf/bridge docker/bridge.Dockerfile "$root"
+  build wharf/edge docker/edge.Dockerfile "$root"
+fi
