@@ -1,0 +1,85 @@
+import { isIP } from 'node:net';
+import {
+  type CommonConfig,
+  ConfigError,
+  ConfigReader,
+  type Env,
+  isValidName,
+  readCommonConfig,
+} from '@wharf/core';
+import { parseSetting, SIDECAR_ENV } from './container-config.js';
+
+export interface BridgeConfig extends CommonConfig {
+  /** Container name or id to watch (sidecar mode); undefined in host mode. */
+  readonly target: string | undefined;
+  readonly mode: 'sidecar' | 'host';
+  /** WHARF_NODE; undefined means "ask Docker for its daemon name". */
+  readonly node: string | undefined;
+  /** WHARF_HOST_IP; undefined means "detect" (see host-address.ts). */
+  readonly hostIp: string | undefined;
+  readonly internal: boolean;
+  readonly network: string | undefined;
+  readonly ttlSeconds: number;
+  readonly explicit: boolean;
+  /** WHARF_BRIDGE_ID; undefined means `<node>-bridge[-<target>]`. */
+  readonly bridgeId: string | undefined;
+  /** Sidecar mode: per-container settings from the bridge's own env, keyed by label name. */
+  readonly overrides: Readonly<Record<string, string>>;
+}
+
+const CONTAINER_NAME = /^\/?[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$/;
+
+/** Reads and validates the bridge's env once; throws `ConfigError` naming the variable. */
+export function loadBridgeConfig(env: Env): BridgeConfig {
+  const reader = new ConfigReader(env);
+  const common = readCommonConfig(reader);
+
+  const target = reader.string('WHARF_TARGET');
+  if (target !== undefined && !CONTAINER_NAME.test(target)) {
+    throw new ConfigError('WHARF_TARGET', target, 'a container name or id');
+  }
+  const name = (variable: string) => {
+    const value = reader.string(variable);
+    if (value !== undefined && !isValidName(value)) {
+      throw new ConfigError(variable, value, '1-253 characters of A-Z a-z 0-9 . _ : -');
+    }
+    return value;
+  };
+  const node = name('WHARF_NODE');
+  const bridgeId = name('WHARF_BRIDGE_ID');
+
+  const hostIp = reader.string('WHARF_HOST_IP');
+  if (hostIp !== undefined && isIP(hostIp) === 0) {
+    throw new ConfigError('WHARF_HOST_IP', hostIp, 'an IPv4 or IPv6 address');
+  }
+
+  const ttlMs = reader.duration('WHARF_TTL', 10_000, { minMs: 1_000, maxMs: 3_600_000 });
+  if (ttlMs % 1_000 !== 0) {
+    throw new ConfigError('WHARF_TTL', reader.raw('WHARF_TTL'), 'whole seconds (etcd leases count seconds)');
+  }
+
+  const overrides: Record<string, string> = {};
+  for (const [label, variable] of Object.entries(SIDECAR_ENV)) {
+    const value = reader.string(variable);
+    if (value === undefined) continue;
+    if (target === undefined)
+      throw new ConfigError(variable, value, 'unset without WHARF_TARGET (sidecar mode only)');
+    const parsed = parseSetting(label, value);
+    if (!parsed.ok) throw new ConfigError(variable, value, parsed.expected);
+    overrides[label] = value;
+  }
+
+  return Object.freeze({
+    ...common,
+    target: target?.replace(/^\//, ''),
+    mode: target === undefined ? 'host' : 'sidecar',
+    node,
+    hostIp,
+    internal: reader.boolean('WHARF_INTERNAL', false),
+    network: reader.string('WHARF_NETWORK'),
+    ttlSeconds: ttlMs / 1_000,
+    explicit: reader.boolean('WHARF_EXPLICIT', true),
+    bridgeId,
+    overrides: Object.freeze(overrides),
+  });
+}

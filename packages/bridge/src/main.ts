@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+import { ConfigError, createEtcdClient, createLogger } from '@wharf/core';
+import Docker from 'dockerode';
+import { Bridge } from './bridge.js';
+import { type BridgeConfig, loadBridgeConfig } from './config.js';
+
+let config: BridgeConfig;
+try {
+  config = loadBridgeConfig(process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`wharf-bridge: ${error.message}\n`);
+  process.exit(2);
+}
+
+const logger = await createLogger(config.log, 'wharf-bridge');
+const controller = new AbortController();
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    logger.info({ signal }, 'shutting down');
+    controller.abort();
+  });
+}
+
+// dockerode follows DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, as the docker CLI does.
+const docker = new Docker();
+const etcd = createEtcdClient(config.etcd);
+try {
+  await new Bridge({ config, docker, etcd, logger }).run(controller.signal);
+} catch (error) {
+  logger.fatal({ err: error, code: (error as { code?: string }).code }, 'bridge failed');
+  if (error instanceof ConfigError) process.stderr.write(`wharf-bridge: ${error.message}\n`);
+  process.exitCode = 1;
+} finally {
+  etcd.close();
+}

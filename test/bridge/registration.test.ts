@@ -1,0 +1,208 @@
+import { decodeBridgeRecord, decodeEndpointRecord } from '@wharf/core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EtcdServer } from '../support/etcd-server.js';
+import { eventually } from '../support/wait.js';
+import { BridgeProcess } from './support/bridge-process.js';
+import { DemoContainers } from './support/demo-containers.js';
+import { RegistryProbe } from './support/registry.js';
+
+const run = `${process.pid}`;
+const node = `reg-${run}`;
+const bridgeId = `${node}-bridge`;
+const service = `web-${run}`;
+const name = `wharf-reg-web-${run}`;
+const key = `/wharf/services/${service}/${node}:${name}:8080`;
+
+describe('wharf-bridge registers Docker containers (host mode)', () => {
+  let etcd: EtcdServer;
+  let registry: RegistryProbe;
+  const containers = new DemoContainers();
+  const bridges: BridgeProcess[] = [];
+
+  const startBridge = (env: Record<string, string> = {}) => {
+    const bridge = new BridgeProcess({
+      WHARF_ETCD: etcd.endpoint,
+      WHARF_NODE: node,
+      WHARF_HOST_IP: '127.0.0.1',
+      WHARF_TTL: '2s',
+      ...env,
+    });
+    bridges.push(bridge);
+    return bridge;
+  };
+
+  beforeAll(async () => {
+    etcd = await EtcdServer.start();
+    registry = new RegistryProbe(etcd.endpoint);
+  });
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail') for (const bridge of bridges) console.error(bridge.dump());
+    await Promise.all(bridges.splice(0).map((bridge) => bridge.kill('SIGKILL')));
+    await containers.removeAll();
+    await registry.client.delete().prefix('/wharf/').exec();
+  });
+  afterAll(async () => {
+    await containers.removeAll();
+    registry?.close();
+    await etcd?.close();
+  });
+
+  const labels = {
+    'wharf.service': service,
+    'wharf.check': 'http:/health',
+    'wharf.check.interval': '300ms',
+    'wharf.check.timeout': '250ms',
+    'wharf.http.host': 'web.example.test',
+    'wharf.tags': 'zone=a,canary',
+    'wharf.weight': '3',
+  };
+
+  it('publishes the host address and port, follows failing checks, restarts and stops', async () => {
+    const container = await containers.start(name, { labels });
+    const bridge = startBridge();
+    const hostPort = await containers.hostPort(name);
+
+    const record = await eventually(async () => {
+      const found = await registry.record(key);
+      expect(found?.state).toBe('serving');
+      return found;
+    });
+    const raw = (await registry.client.get(key).string()) as string;
+    expect(decodeEndpointRecord(raw).ok).toBe(true);
+    expect(record).toMatchObject({
+      v: 1,
+      service,
+      id: `${node}:${name}:8080`,
+      address: '127.0.0.1',
+      port: hostPort,
+      protocol: 'http',
+      node,
+      bridge: bridgeId,
+      container: { id: container.id, name, image: 'wharf/demo' },
+      tags: ['zone=a', 'canary'],
+      weight: 3,
+      routes: [{ host: 'web.example.test', pathPrefix: '/' }],
+      health: { check: 'http GET /health', status: 'passing' },
+    });
+    const bridgeRecord = await registry.client.get(`/wharf/bridges/${bridgeId}`).string();
+    const decoded = decodeBridgeRecord(bridgeRecord as string);
+    expect(decoded.ok && decoded.record).toMatchObject({ v: 1, node, mode: 'host', target: null });
+
+    // The key and the bridge record share one lease.
+    const [endpointKv, bridgeKv] = await Promise.all([
+      registry.client.get(key).exec(),
+      registry.client.get(`/wharf/bridges/${bridgeId}`).exec(),
+    ]);
+    expect(endpointKv.kvs[0]?.lease).not.toBe('0');
+    expect(endpointKv.kvs[0]?.lease).toBe(bridgeKv.kvs[0]?.lease);
+
+    // Keep-alives and repeated checks never rewrite the value.
+    const before = endpointKv.kvs[0]?.mod_revision;
+    await eventually(() => expect(bridge.find('check passing').length).toBeGreaterThan(0));
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const after = await registry.client.get(key).exec();
+    expect(after.kvs[0]?.mod_revision).toBe(before);
+
+    // Failing check → removed; passing again → back.
+    await fetch(`http://127.0.0.1:${hostPort}/health/fail`, { method: 'POST' });
+    await eventually(async () => expect(await registry.record(key)).toBeUndefined());
+    await fetch(`http://127.0.0.1:${hostPort}/health/pass`, { method: 'POST' });
+    await eventually(async () => expect((await registry.record(key))?.state).toBe('serving'));
+
+    // Restart → re-inspected and re-registered with its new address.
+    await container.restart({ t: 5 });
+    const newPort = await containers.hostPort(name);
+    await eventually(async () => {
+      const found = await registry.record(key);
+      expect(found?.state).toBe('serving');
+      expect(found?.port).toBe(newPort);
+    });
+
+    // docker stop → draining at once, then removed.
+    const history = await registry.history(key);
+    await container.stop({ t: 5 });
+    await eventually(() => expect(history.events.at(-1)).toBeUndefined(), 15_000);
+    await history.stop();
+    expect(history.events.length).toBeGreaterThanOrEqual(2);
+    expect(history.events[0]?.state).toBe('draining');
+    expect(history.events.at(-1)).toBeUndefined();
+  });
+
+  it('skips a container with a bad label while its neighbour registers', async () => {
+    await containers.start(`${name}-bad`, { labels: { ...labels, 'wharf.port': '9999' } });
+    await containers.start(`${name}-weight`, { labels: { ...labels, 'wharf.weight': 'heavy' } });
+    await containers.start(`${name}-good`, { labels });
+    const bridge = startBridge();
+
+    await eventually(async () =>
+      expect((await registry.record(`/wharf/services/${service}/${node}:${name}-good:8080`))?.state).toBe(
+        'serving',
+      ),
+    );
+    const warnings = await eventually(() => {
+      const found = bridge.find('container not registered: invalid configuration');
+      expect(found).toHaveLength(2);
+      return found;
+    });
+    expect(warnings.find((line) => line.container === `${name}-bad`)).toMatchObject({
+      label: 'wharf.port',
+      value: '9999',
+      code: 'WHARF_LABEL_INVALID',
+    });
+    expect(warnings.find((line) => line.container === `${name}-weight`)).toMatchObject({
+      label: 'wharf.weight',
+      value: 'heavy',
+      code: 'WHARF_LABEL_INVALID',
+    });
+    expect(await registry.keysOf(bridgeId)).toEqual([`/wharf/services/${service}/${node}:${name}-good:8080`]);
+  });
+
+  it('SIGTERM revokes the lease: every key disappears at once and the bridge exits 0', async () => {
+    await containers.start(name, { labels });
+    // A long TTL, so only the revoke can explain the keys going away.
+    const bridge = startBridge({ WHARF_TTL: '60s' });
+    await eventually(async () => expect(await registry.record(key)).toBeDefined());
+    const exit = await bridge.kill('SIGTERM');
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(await registry.all()).toEqual(new Map());
+  });
+
+  it('SIGKILL: the keys expire with the lease', async () => {
+    await containers.start(name, { labels });
+    const bridge = startBridge({ WHARF_TTL: '2s' });
+    await eventually(async () => expect(await registry.record(key)).toBeDefined());
+    await bridge.kill('SIGKILL');
+    await eventually(async () => expect(await registry.all()).toEqual(new Map()), 8_000);
+  });
+
+  it('removes stale keys of the same bridge id at start and keeps what still runs', async () => {
+    await containers.start(name, { labels });
+    await containers.start(`${name}-gone`, { labels });
+    const first = startBridge({ WHARF_TTL: '60s' });
+    const goneKey = `/wharf/services/${service}/${node}:${name}-gone:8080`;
+    await eventually(async () => expect(await registry.keysOf(bridgeId)).toHaveLength(2));
+    await first.kill('SIGKILL');
+    await containers.remove(`${name}-gone`);
+    // A leftover without any lease, as an older version or a hand edit might leave.
+    const orphanKey = `/wharf/services/${service}/${node}:orphan:8080`;
+    const orphan = { ...(await registry.record(key)), id: `${node}:orphan:8080` };
+    await registry.client.put(orphanKey).value(JSON.stringify(orphan));
+    // Someone else's key is never touched.
+    const foreignKey = `/wharf/services/${service}/other:web:8080`;
+    await registry.client.put(foreignKey).value(JSON.stringify({ ...orphan, bridge: 'other-bridge' }));
+
+    startBridge({ WHARF_TTL: '60s' });
+    await eventually(async () => {
+      const keys = await registry.keysOf(bridgeId);
+      expect(keys).toEqual([key]);
+    });
+    expect(await registry.record(goneKey)).toBeUndefined();
+    expect(await registry.record(foreignKey)).toBeDefined();
+    // The surviving key now lives on the new bridge's lease.
+    const [endpointKv, bridgeKv] = await Promise.all([
+      registry.client.get(key).exec(),
+      registry.client.get(`/wharf/bridges/${bridgeId}`).exec(),
+    ]);
+    expect(endpointKv.kvs[0]?.lease).toBe(bridgeKv.kvs[0]?.lease);
+  });
+});

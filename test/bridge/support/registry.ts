@@ -1,0 +1,44 @@
+import { createEtcdClient, type EndpointRecord } from '@wharf/core';
+
+type Etcd = ReturnType<typeof createEtcdClient>;
+
+/** Reads and watches what a bridge wrote, as the edge or an operator would. */
+export class RegistryProbe {
+  readonly client: Etcd;
+
+  constructor(endpoint: string) {
+    this.client = createEtcdClient({ endpoints: [endpoint] });
+  }
+
+  async record(key: string): Promise<EndpointRecord | undefined> {
+    const value = await this.client.get(key).string();
+    return value === null ? undefined : (JSON.parse(value) as EndpointRecord);
+  }
+
+  /** Every key under `prefix` with its parsed value. */
+  async all(prefix = '/wharf/'): Promise<Map<string, Record<string, unknown>>> {
+    const values = await this.client.getAll().prefix(prefix).strings();
+    return new Map(
+      Object.entries(values).map(([key, value]) => [key, JSON.parse(value) as Record<string, unknown>]),
+    );
+  }
+
+  /** Keys written by one bridge. */
+  async keysOf(bridgeId: string): Promise<string[]> {
+    const all = await this.all('/wharf/services/');
+    return [...all].filter(([, value]) => value.bridge === bridgeId).map(([key]) => key);
+  }
+
+  /** Records every put (parsed value) and delete (`undefined`) of one key from now on. */
+  async history(key: string): Promise<{ events: (EndpointRecord | undefined)[]; stop: () => Promise<void> }> {
+    const events: (EndpointRecord | undefined)[] = [];
+    const watcher = await this.client.watch().key(key).create();
+    watcher.on('put', (kv) => events.push(JSON.parse(kv.value.toString()) as EndpointRecord));
+    watcher.on('delete', () => events.push(undefined));
+    return { events, stop: () => watcher.cancel() };
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
