@@ -1,0 +1,390 @@
+#!/usr/bin/env bash
+# wharf from the repository root.
+#
+#   ./run.sh test          install, build, lint and run every test
+#   ./run.sh bench [ARGS]  benchmarks (npm run bench -- ARGS)
+#   ./run.sh up            demo stack on Docker: etcd, one edge, two demo apps with sidecar bridges
+#   ./run.sh scale N       N demo apps (each with its sidecar, or under the host bridge)
+#   ./run.sh host-mode     one host-wide bridge instead of sidecars
+#   ./run.sh status        containers of the stack and what is registered
+#   ./run.sh down          remove the stack: containers, network and volume
+#
+# Ports on this machine: HTTP_PORT (8080, traffic), ADMIN_PORT (9090, edge admin, loopback
+# only), ETCD_PORT (2379, loopback only). Everything the stack creates carries the label
+# wharf.stack=demo, and `down` removes exactly that.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+readonly STACK_LABEL=wharf.stack=demo
+readonly NETWORK=wharf
+readonly ETCD_CONTAINER=wharf-etcd
+readonly ETCD_VOLUME=wharf-etcd
+readonly ETCD_IMAGE=quay.io/coreos/etcd:v3.4.23
+readonly EDGE_CONTAINER=wharf-edge
+readonly HOST_BRIDGE_CONTAINER=wharf-bridge
+readonly DEMO_HOST=demo.localhost
+readonly HTTP_PORT=${HTTP_PORT:-8080}
+readonly ADMIN_PORT=${ADMIN_PORT:-9090}
+readonly ETCD_PORT=${ETCD_PORT:-2379}
+readonly ETCD_URL=http://$ETCD_CONTAINER:2379
+readonly WAIT_SECONDS=${WAIT_SECONDS:-90}
+
+die() {
+  printf 'run.sh: %s\n' "$*" >&2
+  exit 1
+}
+
+usage() {
+  sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
+  exit "${1:-0}"
+}
+
+# ---------------------------------------------------------------------------- tests and benchmarks
+
+cmd_test() {
+  # npm ci only when needed: it deletes node_modules, which costs a minute on every run.
+  if [[ ! -d node_modules || ! -f node_modules/.package-lock.json ||
+    package-lock.json -nt node_modules/.package-lock.json ]]; then
+    npm ci --no-audit --no-fund
+  fi
+  npm run build
+  npm run lint
+  npm test
+}
+
+cmd_bench() {
+  npm run bench -- "$@"
+}
+
+# ---------------------------------------------------------------------------- Docker helpers
+
+docker_socket() {
+  local host=${DOCKER_HOST:-unix:///var/run/docker.sock}
+  [[ $host == unix://* ]] || die "the bridges need a local Docker socket; DOCKER_HOST=$host is not one"
+  printf '%s\n' "${host#unix://}"
+}
+
+require_docker() {
+  command -v docker >/dev/null || die "docker is not installed (Debian: apt-get install docker.io)"
+  local error
+  if ! error=$(docker info 2>&1 >/dev/null); then
+    if [[ $error == *"permission denied"* ]]; then
+      die "no permission to use the Docker Engine: run as root or join the docker group (usermod -aG docker \$USER, then log in again)"
+    fi
+    die "cannot reach the Docker Engine. Start it with 'sudo systemctl start docker', or without systemd: 'sudo dockerd >/var/log/dockerd.log 2>&1 &' (then wait for 'docker info' to work)"
+  fi
+  command -v curl >/dev/null || die "curl is needed to check the stack (apt-get install curl)"
+}
+
+# 0 when a container of this stack with that name is running.
+stack_container_running() {
+  [[ $(docker inspect -f '{{.State.Running}} {{index .Config.Labels "wharf.stack"}}' "$1" 2>/dev/null) == "true demo" ]]
+}
+
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# A port this stack publishes must be free, unless the stack's own container holds it already.
+require_port() {
+  local port=$1 variable=$2 holder=$3
+  stack_container_running "$holder" && return 0
+  if port_in_use "$port"; then
+    die "port $port is already in use on this machine (needed for $holder); free it or pick another, e.g. $variable=$((port + 1)) ./run.sh ${COMMAND}"
+  fi
+}
+
+# Starts a container unless one of that name already runs the same image with the same
+# settings; otherwise replaces it. Sets RECREATED=1 when it started a new one.
+# Usage: ensure_container NAME IMAGE [docker run options...] [-- command...]
+RECREATED=0
+ensure_container() {
+  local name=$1 image=$2
+  shift 2
+  local options=() command=()
+  while (($#)); do
+    if [[ $1 == -- ]]; then
+      shift
+      command=("$@")
+      break
+    fi
+    options+=("$1")
+    shift
+  done
+  local image_id spec
+  image_id=$(docker image inspect -f '{{.Id}}' "$image")
+  spec=$(printf '%s\0' "$image_id" "${options[@]}" -- "${command[@]}" | sha256sum | cut -c1-16)
+  RECREATED=0
+  if [[ $(docker inspect -f '{{index .Config.Labels "wharf.spec"}} {{.State.Running}}' "$name" 2>/dev/null) == "$spec true" ]]; then
+    return 0
+  fi
+  docker rm -f "$name" >/dev/null 2>&1 || true
+  docker run -d --name "$name" --label "$STACK_LABEL" --label "wharf.spec=$spec" \
+    --restart unless-stopped "${options[@]}" "$image" "${command[@]}" >/dev/null
+  RECREATED=1
+  printf '  started %s\n' "$name"
+}
+
+# Stops gracefully (SIGTERM: apps drain, bridges revoke their lease), then removes.
+remove_containers() {
+  (($#)) || return 0
+  docker stop -t 15 "$@" >/dev/null 2>&1 || true
+  docker rm -f "$@" >/dev/null 2>&1 || true
+  printf '  removed %s\n' "$*"
+}
+
+# ---------------------------------------------------------------------------- the stack
+
+ensure_base() {
+  require_port "$HTTP_PORT" HTTP_PORT "$EDGE_CONTAINER"
+  require_port "$ADMIN_PORT" ADMIN_PORT "$EDGE_CONTAINER"
+  require_port "$ETCD_PORT" ETCD_PORT "$ETCD_CONTAINER"
+  docker/build-images.sh all
+
+  if ! docker network inspect "$NETWORK" >/dev/null 2>&1; then
+    docker network create --label "$STACK_LABEL" "$NETWORK" >/dev/null
+    printf '  created network %s\n' "$NETWORK"
+  fi
+  if ! docker volume inspect "$ETCD_VOLUME" >/dev/null 2>&1; then
+    docker volume create --label "$STACK_LABEL" "$ETCD_VOLUME" >/dev/null
+  fi
+
+  ensure_container "$ETCD_CONTAINER" "$ETCD_IMAGE" \
+    --network "$NETWORK" -v "$ETCD_VOLUME:/etcd-data" -p "127.0.0.1:$ETCD_PORT:2379" \
+    -- etcd --name "$ETCD_CONTAINER" --data-dir /etcd-data \
+    --listen-client-urls http://0.0.0.0:2379 --advertise-client-urls "$ETCD_URL" \
+    --listen-peer-urls http://0.0.0.0:2380 \
+    --initial-advertise-peer-urls "http://$ETCD_CONTAINER:2380" \
+    --initial-cluster "$ETCD_CONTAINER=http://$ETCD_CONTAINER:2380"
+  wait_for "etcd to answer" etcd_healthy
+
+  ensure_container "$EDGE_CONTAINER" wharf/edge \
+    --network "$NETWORK" -p "$HTTP_PORT:8080" -p "127.0.0.1:$ADMIN_PORT:9090" \
+    -e WHARF_ETCD="$ETCD_URL" -e WHARF_LISTEN=0.0.0.0:8080 -e WHARF_ADMIN_LISTEN=0.0.0.0:9090
+}
+
+etcd_healthy() {
+  docker exec "$ETCD_CONTAINER" etcdctl endpoint health >/dev/null 2>&1
+}
+
+host_mode_active() {
+  docker inspect "$HOST_BRIDGE_CONTAINER" >/dev/null 2>&1
+}
+
+demo_labels=(
+  --label wharf.service=demo --label wharf.port=8080
+  --label "wharf.http.host=$DEMO_HOST" --label wharf.check=http:/health
+)
+
+# Demo app number I, plus its sidecar bridge unless the host bridge does the work.
+ensure_demo() {
+  local index=$1 sidecars=$2 app=wharf-demo-$1
+  ensure_container "$app" wharf/demo \
+    --network "$NETWORK" -e "INSTANCE=demo-$index" "${demo_labels[@]}"
+  local app_recreated=$RECREATED
+  if [[ $sidecars == yes ]]; then
+    # A new app container is a new target: start its bridge afresh too.
+    if ((app_recreated)); then
+      docker rm -f "$app-bridge" >/dev/null 2>&1 || true
+    fi
+    local socket
+    socket=$(docker_socket)
+    ensure_container "$app-bridge" wharf/bridge \
+      --network "$NETWORK" -v "$socket:/var/run/docker.sock:ro" \
+      -e WHARF_ETCD="$ETCD_URL" -e WHARF_TARGET="$app" \
+      -e WHARF_INTERNAL=true -e WHARF_NETWORK="$NETWORK"
+  fi
+}
+
+ensure_host_bridge() {
+  local socket
+  socket=$(docker_socket)
+  ensure_container "$HOST_BRIDGE_CONTAINER" wharf/bridge \
+    --network "$NETWORK" -v "$socket:/var/run/docker.sock:ro" \
+    -e WHARF_ETCD="$ETCD_URL" -e WHARF_EXPLICIT=true \
+    -e WHARF_INTERNAL=true -e WHARF_NETWORK="$NETWORK"
+}
+
+# Indexes of the demo apps that exist now, ascending.
+demo_indexes() {
+  docker ps -a --filter "label=$STACK_LABEL" --filter label=wharf.service=demo --format '{{.Names}}' |
+    sed -n 's/^wharf-demo-\([0-9][0-9]*\)$/\1/p' | sort -n
+}
+
+# Makes exactly demo apps 1..COUNT exist, with sidecars or under the host bridge.
+converge_demos() {
+  local count=$1 mode=$2 index
+  for index in $(demo_indexes); do
+    if ((index > count)); then
+      # App first: its bridge sees the kill, drains it and deletes its key; then the bridge.
+      remove_containers "wharf-demo-$index"
+      remove_containers "wharf-demo-$index-bridge"
+    fi
+  done
+  if [[ $mode == host ]]; then
+    ensure_host_bridge
+    local sidecars
+    sidecars=$(docker ps -a --filter "label=$STACK_LABEL" --filter name='^wharf-demo-[0-9]+-bridge$' \
+      --format '{{.Names}}')
+    # shellcheck disable=SC2086 # one name per word
+    [[ -z $sidecars ]] || remove_containers $sidecars
+  fi
+  for ((index = 1; index <= count; index++)); do
+    ensure_demo "$index" "$([[ $mode == sidecar ]] && echo yes || echo no)"
+  done
+  if [[ $mode == sidecar ]] && host_mode_active; then
+    remove_containers "$HOST_BRIDGE_CONTAINER"
+  fi
+}
+
+# Names the edge answers with for Host: demo.localhost, over enough requests to see them all.
+served_instances() {
+  local requests=$1 i
+  for ((i = 0; i < requests; i++)); do
+    curl -s --max-time 2 -H "Host: $DEMO_HOST" "http://127.0.0.1:$HTTP_PORT/" |
+      sed -n 's/^hello from //p' || true
+  done | sort -u | paste -sd ' ' -
+}
+
+wait_for() {
+  local what=$1
+  shift
+  local deadline=$((SECONDS + WAIT_SECONDS))
+  until "$@"; do
+    if ((SECONDS >= deadline)); then
+      printf 'run.sh: gave up after %ds waiting for %s\n' "$WAIT_SECONDS" "$what" >&2
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+EXPECTED_INSTANCES=
+edge_serves_expected() {
+  local count
+  count=$(wc -w <<<"$EXPECTED_INSTANCES")
+  LAST_SERVED=$(served_instances $((count * 3)))
+  [[ $LAST_SERVED == "$EXPECTED_INSTANCES" ]]
+}
+
+wait_for_instances() {
+  local count=$1 index names=()
+  for ((index = 1; index <= count; index++)); do names+=("demo-$index"); done
+  EXPECTED_INSTANCES=$(printf '%s\n' "${names[@]}" | sort -u | paste -sd ' ' -)
+  LAST_SERVED=
+  printf 'waiting for the edge to serve %s ...\n' "$EXPECTED_INSTANCES"
+  if ! wait_for "the edge to serve $EXPECTED_INSTANCES" edge_serves_expected; then
+    printf 'last seen: %s\n' "${LAST_SERVED:-nothing}" >&2
+    printf '\n--- %s logs (last 15 lines)\n' "$EDGE_CONTAINER" >&2
+    docker logs --tail 15 "$EDGE_CONTAINER" >&2 2>&1 || true
+    local bridge=wharf-demo-1-bridge
+    host_mode_active && bridge=$HOST_BRIDGE_CONTAINER
+    printf '\n--- %s logs (last 15 lines)\n' "$bridge" >&2
+    docker logs --tail 15 "$bridge" >&2 2>&1 || true
+    exit 1
+  fi
+  printf 'the edge serves: %s\n' "$LAST_SERVED"
+}
+
+print_tips() {
+  cat <<EOF
+
+wharf demo is up. Try:
+  curl -H 'Host: $DEMO_HOST' http://localhost:$HTTP_PORT/        round-robin over the demo apps
+  curl http://$DEMO_HOST:$HTTP_PORT/                             *.localhost resolves to loopback
+  curl http://127.0.0.1:$ADMIN_PORT/routes                        the edge's route table
+  docker exec wharf-demo-1 node -e "fetch('http://127.0.0.1:8080/health/fail',{method:'POST'})"
+                                                                 demo-1 fails its check and leaves
+  docker exec wharf-demo-1 node -e "fetch('http://127.0.0.1:8080/health/pass',{method:'POST'})"
+  ./run.sh status | ./run.sh scale 4 | ./run.sh host-mode | ./run.sh down
+EOF
+}
+
+current_demo_count() {
+  local count
+  count=$(demo_indexes | wc -l)
+  ((count > 0)) && echo "$count" || echo 2
+}
+
+cmd_up() {
+  require_docker
+  ensure_base
+  local mode=sidecar
+  host_mode_active && mode=host
+  local count
+  count=$(current_demo_count)
+  converge_demos "$count" "$mode"
+  wait_for_instances "$count"
+  print_tips
+}
+
+cmd_scale() {
+  local count=${1:-}
+  if ! [[ $count =~ ^[0-9]+$ ]] || ((count < 1 || count > 50)); then
+    die "scale needs a number of demo apps from 1 to 50, got '${count}'"
+  fi
+  count=$((10#$count))
+  require_docker
+  ensure_base
+  local mode=sidecar
+  host_mode_active && mode=host
+  converge_demos "$count" "$mode"
+  wait_for_instances "$count"
+}
+
+cmd_host_mode() {
+  require_docker
+  ensure_base
+  local count
+  count=$(current_demo_count)
+  converge_demos "$count" host
+  wait_for_instances "$count"
+  echo "host mode: $HOST_BRIDGE_CONTAINER registers every container labelled wharf.service (./run.sh up goes back to sidecars only after ./run.sh down)"
+}
+
+cmd_status() {
+  require_docker
+  docker ps -a --filter "label=$STACK_LABEL" \
+    --format 'table {{.Names}}\t{{.Image}}\t{{.Status}}\t{{.Ports}}'
+  echo
+  if ! stack_container_running "$ETCD_CONTAINER"; then
+    echo "etcd is not running (./run.sh up)"
+    return 0
+  fi
+  echo "registered under /wharf/ (etcdctl get --prefix /wharf/):"
+  docker exec "$ETCD_CONTAINER" etcdctl get --prefix /wharf/ |
+    awk 'NR % 2 == 1 { key = $0; next } { printf "  %s\n    %s\n", key, $0 }'
+}
+
+cmd_down() {
+  require_docker
+  local containers networks volumes
+  containers=$(docker ps -a --filter "label=$STACK_LABEL" --format '{{.Names}}')
+  # shellcheck disable=SC2086 # one name per word
+  [[ -z $containers ]] || remove_containers $containers
+  networks=$(docker network ls -q --filter "label=$STACK_LABEL")
+  # shellcheck disable=SC2086
+  [[ -z $networks ]] || docker network rm $networks >/dev/null
+  volumes=$(docker volume ls -q --filter "label=$STACK_LABEL")
+  # shellcheck disable=SC2086
+  [[ -z $volumes ]] || docker volume rm $volumes >/dev/null
+  echo "wharf demo stack removed"
+}
+
+COMMAND=${1:-}
+(($#)) && shift
+case $COMMAND in
+  test) cmd_test "$@" ;;
+  bench) cmd_bench "$@" ;;
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  scale) cmd_scale "$@" ;;
+  host-mode) cmd_host_mode ;;
+  -h | --help | help) usage 0 ;;
+  '') usage 2 >&2 ;;
+  *)
+    printf "run.sh: unknown command '%s'\n\n" "$COMMAND" >&2
+    usage 2 >&2
+    ;;
+esac
