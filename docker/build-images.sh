@@ -46,7 +46,13 @@ build() {
     log=$(mktemp)
     if ! docker build --network host --build-arg BUILD_CA_CERTS="$ca_certs" \
       -t "$image" -f "$root/$dockerfile" "$context" >"$log" 2>&1; then
-      tail -n 40 "$log" >&2
+      {
+        # npm prints its usage after the real error, so show the first error lines as well.
+        echo "--- first error lines:"
+        grep -m 12 -iE 'error' "$log" | grep -vE '^(npm error|\S*npm error)\s*$' || true
+        echo "--- last lines:"
+        tail -n 25 "$log"
+      } >&2
       rm -f "$log"
       echo "build-images: building $image from $dockerfile failed" >&2
       exit 1
