@@ -8,7 +8,8 @@ import { eventually } from '../support/wait.js';
 import { buildCli, runCli, runCliInTerminal, spawnCli } from './support/run-cli.js';
 
 const layout = new KeyLayout('/wharf');
-const ANSI = /\u001b\[/;
+/** The start of an ANSI escape sequence (colours). */
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[`);
 const suffix = process.pid;
 const node = `cli${suffix}`;
 const web1 = `${node}:web-1:8080`;

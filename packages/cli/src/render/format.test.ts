@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { formatAddress, formatAge, formatState } from './format.js';
 import { colourEnabled, createPalette } from './palette.js';
@@ -61,7 +62,7 @@ describe('renderTable', () => {
 
   it('aligns coloured cells by their visible width', () => {
     const text = renderTable(['A', 'B'], [[coloured.green('xx'), 'y']], coloured);
-    const lines = text.replace(/\u001b\[[0-9;]*m/g, '').split('\n');
+    const lines = stripVTControlCharacters(text).split('\n');
     expect(lines[0]).toBe('A   B');
     expect(lines[1]).toBe('xx  y');
   });
