@@ -63,7 +63,7 @@ build() {
     "$(docker image inspect -f '{{.Size}}' "$image" | awk '{ printf "%.0f MB", $1 / 1e6 }')"
 }
 
-build wharf/demo docker/demo.Dockerfile "$root/docker/demo"
+build wharf/demo docker/demo.Dockerfile "$root/docker"
 if [[ $what == all ]]; then
   build wharf/bridge docker/bridge.Dockerfile "$root"
   build wharf/edge docker/edge.Dockerfile "$root"

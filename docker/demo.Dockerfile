@@ -1,11 +1,11 @@
 # wharf/demo: the sample app that tests and `run.sh up` register and route to.
-# Build context: docker/demo (docker build -f docker/demo.Dockerfile docker/demo).
+# Build context: docker/ (docker build -f docker/demo.Dockerfile docker).
 FROM node:24-bookworm-slim
 
 ENV NODE_ENV=production \
     PORT=8080
 WORKDIR /app
-COPY server.mjs /app/server.mjs
+COPY demo/server.mjs /app/server.mjs
 
 USER node
 EXPOSE 8080
