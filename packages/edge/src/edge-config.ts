@@ -1,0 +1,76 @@
+import { BlockList, isIP } from 'node:net';
+import { type CommonConfig, ConfigError, ConfigReader, type Env, readCommonConfig } from '@wharf/core';
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface EdgeConfig {
+  readonly common: CommonConfig;
+  readonly listen: ListenAddress;
+  readonly adminListen: ListenAddress;
+  readonly workers: number;
+  /** CIDRs whose `X-Forwarded-*` headers are kept (appended to); empty means none. */
+  readonly trustedProxies: readonly string[];
+  readonly headersTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly upstreamTimeoutMs: number;
+  readonly shutdownGraceMs: number;
+  readonly allowLinkLocal: boolean;
+}
+
+/** Reads the edge's settings (plus the common ones) once, at start; the result is frozen. */
+export function readEdgeConfig(reader: ConfigReader): EdgeConfig {
+  const common = readCommonConfig(reader);
+  const trustedProxies = reader.list('WHARF_TRUSTED_PROXIES');
+  for (const cidr of trustedProxies) {
+    if (parseCidr(cidr) === undefined) {
+      throw new ConfigError(
+        'WHARF_TRUSTED_PROXIES',
+        cidr,
+        'a comma list of CIDRs such as 10.0.0.0/8,::1/128',
+      );
+    }
+  }
+  return Object.freeze({
+    common,
+    listen: Object.freeze(reader.listenAddress('WHARF_LISTEN', '0.0.0.0:8080')),
+    adminListen: Object.freeze(reader.listenAddress('WHARF_ADMIN_LISTEN', '127.0.0.1:9090', '127.0.0.1')),
+    workers: reader.integer('WHARF_WORKERS', 1, { min: 1, max: 256 }),
+    trustedProxies: Object.freeze(trustedProxies),
+    headersTimeoutMs: reader.duration('WHARF_HEADERS_TIMEOUT', 10_000, { minMs: 100, maxMs: 300_000 }),
+    idleTimeoutMs: reader.duration('WHARF_IDLE_TIMEOUT', 60_000, { minMs: 100, maxMs: 3_600_000 }),
+    upstreamTimeoutMs: reader.duration('WHARF_UPSTREAM_TIMEOUT', 60_000, { minMs: 10, maxMs: 3_600_000 }),
+    shutdownGraceMs: reader.duration('WHARF_SHUTDOWN_GRACE', 10_000, { minMs: 0, maxMs: 3_600_000 }),
+    allowLinkLocal: reader.boolean('WHARF_ALLOW_LINK_LOCAL', false),
+  });
+}
+
+export function loadEdgeConfig(env: Env): EdgeConfig {
+  return readEdgeConfig(new ConfigReader(env));
+}
+
+/** `10.0.0.0/8`, `::1/128` or a bare address (a single host). */
+export function parseCidr(
+  cidr: string,
+): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | undefined {
+  const [address = '', bits, ...rest] = cidr.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return undefined;
+  const family = version === 4 ? 'ipv4' : 'ipv6';
+  const max = version === 4 ? 32 : 128;
+  const prefix = bits === undefined ? max : Number(bits);
+  if (!/^\d{1,3}$/.test(bits ?? String(max)) || prefix > max) return undefined;
+  return { address, prefix, family };
+}
+
+/** A `BlockList` matching every CIDR given (already validated by `parseCidr`). */
+export function cidrList(cidrs: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const cidr of cidrs) {
+    const parsed = parseCidr(cidr);
+    if (parsed) list.addSubnet(parsed.address, parsed.prefix, parsed.family);
+  }
+  return list;
+}

@@ -1,0 +1,116 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '@wharf/core';
+import { silentLogger } from '@wharf/core';
+import type { ListenAddress } from './edge-config.js';
+import type { ProxyHandler } from './proxy-handler.js';
+
+export interface EdgeServerOptions {
+  readonly listen: ListenAddress;
+  readonly handler: ProxyHandler;
+  readonly headersTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly shutdownGraceMs: number;
+  readonly logger?: Logger;
+}
+
+/**
+ * The public listener. Hostile input is left to Node's parser, which answers it without the
+ * handler: oversized headers → 431, Content-Length with Transfer-Encoding → 400, headers not
+ * complete within `headersTimeout` → 408 and the socket closed.
+ *
+ * Shutdown: stop accepting, close idle keep-alive sockets, let in-flight requests finish
+ * (answering them with `Connection: close`) within the grace period, then cut what is left.
+ */
+export class EdgeServer {
+  readonly #server: Server;
+  readonly #options: EdgeServerOptions;
+  readonly #logger: Logger;
+  #draining = false;
+  #closed: Promise<void> | undefined;
+
+  constructor(options: EdgeServerOptions) {
+    this.#options = options;
+    this.#logger = (options.logger ?? silentLogger).child({ component: 'edge-server' });
+    const { handler } = options;
+    this.#server = createServer(
+      {
+        headersTimeout: options.headersTimeoutMs,
+        requestTimeout: Math.max(300_000, options.headersTimeoutMs),
+        keepAliveTimeout: options.idleTimeoutMs,
+        // Node checks the two timeouts above on this interval; the default (30 s) would let a
+        // slowloris client hold a socket well past headersTimeout.
+        connectionsCheckingInterval: Math.min(1_000, Math.max(100, Math.floor(options.headersTimeoutMs / 4))),
+      },
+      (req, res) => {
+        if (this.#draining) res.shouldKeepAlive = false;
+        handler.handleRequest(req, res);
+      },
+    );
+    this.#server.on('upgrade', handler.handleUpgrade);
+    this.#server.on('connect', handler.handleConnect);
+  }
+
+  get address(): AddressInfo | undefined {
+    const address = this.#server.address();
+    return typeof address === 'object' && address !== null ? address : undefined;
+  }
+
+  async listen(): Promise<void> {
+    const { host, port } = this.#options.listen;
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen({ host, port, backlog: 4096 }, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#logger.info({ address: this.address }, 'edge listening');
+  }
+
+  /** Listens until `signal` aborts, then shuts down gracefully. */
+  async run(signal: AbortSignal): Promise<void> {
+    await this.listen();
+    if (!signal.aborted)
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    await this.close();
+  }
+
+  /** Graceful, idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= this.#shutdown();
+    return this.#closed;
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#draining = true;
+    const server = this.#server;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    this.#options.handler.closeUpgraded();
+    const deadline = Date.now() + this.#options.shutdownGraceMs;
+    this.#logger.info({ graceMs: this.#options.shutdownGraceMs }, 'edge draining');
+    const tick = new AbortController();
+    // Keep-alive sockets become idle as their last response ends; close them as they do.
+    const sweeping = (async () => {
+      while (!tick.signal.aborted && Date.now() < deadline) {
+        await sleep(50, undefined, { signal: tick.signal }).catch(() => {});
+        server.closeIdleConnections();
+      }
+    })();
+    const timedOut = await Promise.race([
+      closed.then(() => false),
+      sleep(this.#options.shutdownGraceMs, true, { signal: tick.signal }).catch(() => false),
+    ]);
+    tick.abort();
+    await sweeping;
+    if (timedOut) {
+      this.#logger.warn('shutdown grace period over; closing remaining connections');
+      server.closeAllConnections();
+      for (const socket of this.#options.handler.upgraded) socket.destroy();
+      await closed;
+    }
+    this.#logger.info('edge stopped');
+  }
+}

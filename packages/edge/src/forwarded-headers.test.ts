@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { downstreamResponseHeaders, peerAddress, upstreamRequestHeaders } from './forwarded-headers.js';
+
+const base = { peer: '10.1.1.1', host: 'web.test', proto: 'http' as const, requestId: 'rid-1' };
+
+describe('header passes', () => {
+  it('removes hop-by-hop headers and those named in Connection', () => {
+    const out = upstreamRequestHeaders(
+      {
+        host: 'web.test',
+        connection: 'keep-alive, X-Secret',
+        'keep-alive': 'timeout=5',
+        'proxy-authorization': 'Basic x',
+        'proxy-connection': 'keep-alive',
+        te: 'trailers',
+        trailer: 'x',
+        upgrade: 'h2c',
+        'x-secret': 'leak',
+        accept: 'text/html',
+      },
+      { ...base, trusted: false },
+    );
+    expect(out).toEqual({
+      host: 'web.test',
+      accept: 'text/html',
+      'x-forwarded-for': '10.1.1.1',
+      'x-forwarded-proto': 'http',
+      'x-forwarded-host': 'web.test',
+      'x-request-id': 'rid-1',
+    });
+  });
+
+  it('replaces X-Forwarded-* from untrusted peers and appends for trusted ones', () => {
+    const incoming = {
+      host: 'web.test',
+      'x-forwarded-for': '1.2.3.4',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'public.example',
+      forwarded: 'for=1.2.3.4',
+      'x-request-id': 'upstream-id',
+    };
+    const untrusted = upstreamRequestHeaders(incoming, { ...base, trusted: false });
+    expect(untrusted['x-forwarded-for']).toBe('10.1.1.1');
+    expect(untrusted['x-forwarded-proto']).toBe('http');
+    expect(untrusted['x-forwarded-host']).toBe('web.test');
+    expect(untrusted.forwarded).toBeUndefined();
+    expect(untrusted['x-request-id']).toBe('rid-1');
+    const trusted = upstreamRequestHeaders(incoming, { ...base, trusted: true });
+    expect(trusted['x-forwarded-for']).toBe('1.2.3.4, 10.1.1.1');
+    expect(trusted['x-forwarded-proto']).toBe('https');
+    expect(trusted['x-forwarded-host']).toBe('public.example');
+    expect(trusted['x-request-id']).toBe('upstream-id');
+  });
+
+  it('keeps Upgrade for upgrades and re-chunks chunked bodies', () => {
+    const ws = upstreamRequestHeaders(
+      { host: 'a', connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-key': 'k' },
+      { ...base, trusted: false, upgrade: true },
+    );
+    expect(ws).toMatchObject({ connection: 'upgrade', upgrade: 'websocket', 'sec-websocket-key': 'k' });
+    const chunked = upstreamRequestHeaders(
+      { host: 'a', 'transfer-encoding': 'chunked' },
+      { ...base, trusted: false },
+    );
+    expect(chunked['transfer-encoding']).toBe('chunked');
+  });
+
+  it('strips hop-by-hop headers from responses', () => {
+    expect(
+      downstreamResponseHeaders({
+        connection: 'close, x-internal',
+        'keep-alive': 'timeout=5',
+        'transfer-encoding': 'chunked',
+        'x-internal': '1',
+        'set-cookie': ['a=1', 'b=2'],
+        'content-type': 'text/plain',
+      }),
+    ).toEqual({ 'set-cookie': ['a=1', 'b=2'], 'content-type': 'text/plain' });
+  });
+
+  it('unwraps IPv4-mapped peers', () => {
+    expect(peerAddress('::ffff:10.0.0.1')).toBe('10.0.0.1');
+    expect(peerAddress('::1')).toBe('::1');
+    expect(peerAddress(undefined)).toBe('');
+  });
+});

@@ -1,0 +1,100 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+
+// RFC 9110 §7.6.1 hop-by-hop headers plus the non-standard ones proxies are known to leak.
+// Transfer-Encoding is re-done by Node on each side; Upgrade is kept only for upgrades.
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+// Client-supplied forwarding headers, dropped unless the peer is a trusted proxy.
+const FORWARDING = new Set([
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'forwarded',
+  'x-real-ip',
+]);
+
+/** Header names listed in `Connection` (they are hop-by-hop for this one message). */
+function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
+  if (value === undefined) return undefined;
+  const joined = Array.isArray(value) ? value.join(',') : value;
+  if (joined.indexOf(',') < 0) {
+    const token = joined.trim().toLowerCase();
+    // `keep-alive` and `close` are the common cases and already hop-by-hop.
+    return token === 'keep-alive' || token === 'close' || token === '' ? undefined : new Set([token]);
+  }
+  return new Set(joined.split(',').map((token) => token.trim().toLowerCase()));
+}
+
+export interface ForwardedFor {
+  /** The peer's address (IPv4-mapped IPv6 already unwrapped). */
+  readonly peer: string;
+  /** True when the peer is in `WHARF_TRUSTED_PROXIES`: its `X-Forwarded-*` are kept. */
+  readonly trusted: boolean;
+  /** The `Host` the client asked for (as sent). */
+  readonly host: string;
+  readonly proto: 'http' | 'https';
+  readonly requestId: string;
+  /** Keep `Connection: upgrade` and `Upgrade` (a WebSocket handshake). */
+  readonly upgrade?: boolean;
+}
+
+/**
+ * The headers to send upstream: hop-by-hop ones removed (including any named in `Connection`),
+ * `X-Forwarded-For/-Proto/-Host` and `X-Request-Id` set — appended to or kept only when the
+ * peer is trusted, replaced otherwise.
+ */
+export function upstreamRequestHeaders(
+  headers: IncomingHttpHeaders,
+  forwarded: ForwardedFor,
+): OutgoingHttpHeaders {
+  const listed = connectionTokens(headers.connection);
+  const out: OutgoingHttpHeaders = {};
+  for (const name in headers) {
+    if (HOP_BY_HOP.has(name) || listed?.has(name)) continue;
+    if (!forwarded.trusted && (FORWARDING.has(name) || name === 'x-request-id')) continue;
+    out[name] = headers[name];
+  }
+  if (forwarded.upgrade && headers.upgrade !== undefined) {
+    out.connection = 'upgrade';
+    out.upgrade = headers.upgrade;
+  }
+  if (headers['transfer-encoding'] !== undefined && headers['content-length'] === undefined) {
+    // Node decoded the chunked body; ask it to re-chunk upstream whatever the method.
+    out['transfer-encoding'] = 'chunked';
+  }
+  const priorFor = forwarded.trusted ? headers['x-forwarded-for'] : undefined;
+  out['x-forwarded-for'] = priorFor ? `${priorFor}, ${forwarded.peer}` : forwarded.peer;
+  if (!forwarded.trusted || headers['x-forwarded-proto'] === undefined)
+    out['x-forwarded-proto'] = forwarded.proto;
+  if (!forwarded.trusted || headers['x-forwarded-host'] === undefined)
+    out['x-forwarded-host'] = forwarded.host;
+  if (!forwarded.trusted || headers['x-request-id'] === undefined) out['x-request-id'] = forwarded.requestId;
+  return out;
+}
+
+/** The upstream response's headers without hop-by-hop ones; Node re-frames the body. */
+export function downstreamResponseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const listed = connectionTokens(headers.connection);
+  const out: OutgoingHttpHeaders = {};
+  for (const name in headers) {
+    if (HOP_BY_HOP.has(name) || listed?.has(name)) continue;
+    out[name] = headers[name];
+  }
+  return out;
+}
+
+/** `::ffff:10.0.0.1` → `10.0.0.1`, so IPv4 CIDRs match IPv4 clients on dual-stack sockets. */
+export function peerAddress(address: string | undefined): string {
+  if (address === undefined) return '';
+  return address.startsWith('::ffff:') && address.indexOf('.') > 0 ? address.slice(7) : address;
+}

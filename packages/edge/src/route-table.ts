@@ -1,0 +1,170 @@
+import type { EndpointState } from '@wharf/core';
+import { pathMatches } from './path-prefix.js';
+import { WeightedRoundRobin } from './weighted-round-robin.js';
+
+/** One endpoint as a route sees it. `backendKey` (`address:port`) names its shared backend state. */
+export interface RouteEndpoint {
+  readonly key: string;
+  readonly service: string;
+  readonly id: string;
+  readonly address: string;
+  readonly port: number;
+  readonly weight: number;
+  readonly state: EndpointState;
+  readonly backendKey: string;
+}
+
+/** Everything that routes one Host + path prefix. Immutable apart from the balancer's position. */
+export class RoutePool {
+  /** `host` + `pathPrefix`: the route's name in metrics and logs. */
+  readonly id: string;
+  readonly host: string;
+  readonly pathPrefix: string;
+  /** Operator routes (`<prefix>/routes/<id>`) that contribute to this pool. */
+  readonly operatorRoutes: readonly { readonly id: string; readonly service: string }[];
+  /** Every endpoint routed here, serving and draining, sorted by key. */
+  readonly endpoints: readonly RouteEndpoint[];
+  /** Picks among the serving endpoints; draining ones never get new requests. */
+  readonly balancer: WeightedRoundRobin<RouteEndpoint>;
+  /** False when no serving endpoint with a weight above 0 exists: the edge answers 503. */
+  readonly routable: boolean;
+
+  constructor(
+    host: string,
+    pathPrefix: string,
+    endpoints: readonly RouteEndpoint[],
+    operatorRoutes: readonly { id: string; service: string }[] = [],
+  ) {
+    this.id = host + pathPrefix;
+    this.host = host;
+    this.pathPrefix = pathPrefix;
+    this.endpoints = endpoints;
+    this.operatorRoutes = operatorRoutes;
+    const serving = endpoints.filter((endpoint) => endpoint.state === 'serving');
+    this.balancer = new WeightedRoundRobin(serving);
+    this.routable = serving.some((endpoint) => endpoint.weight > 0);
+  }
+}
+
+/** The routes of one host, longest path prefix first. */
+export class HostRoutes {
+  readonly host: string;
+  readonly pools: readonly RoutePool[];
+
+  constructor(host: string, pools: readonly RoutePool[]) {
+    this.host = host;
+    this.pools = [...pools].sort((a, b) => b.pathPrefix.length - a.pathPrefix.length);
+  }
+
+  /** The longest prefix that `url` lies under (segment boundaries), or undefined. */
+  match(url: string): RoutePool | undefined {
+    const pools = this.pools;
+    for (let index = 0; index < pools.length; index++) {
+      const pool = pools[index]!;
+      if (pathMatches(url, pool.pathPrefix)) return pool;
+    }
+    return undefined;
+  }
+}
+
+export interface RouteTableDescription {
+  readonly revision: number;
+  readonly builtAt: string;
+  readonly hosts: readonly {
+    readonly host: string;
+    readonly routes: readonly {
+      readonly pathPrefix: string;
+      readonly routable: boolean;
+      readonly operatorRoutes: readonly { readonly id: string; readonly service: string }[];
+      readonly endpoints: readonly {
+        readonly key: string;
+        readonly service: string;
+        readonly id: string;
+        readonly address: string;
+        readonly port: number;
+        readonly weight: number;
+        readonly state: EndpointState;
+      }[];
+    }[];
+  }[];
+}
+
+/**
+ * An immutable snapshot of every route: exact hosts and wildcard hosts (`*.example.com`,
+ * matching one or more labels in front). Built by `RouteTableBuilder`, swapped in by one
+ * reference; a request reads it once and routes with two Map lookups and a short prefix list.
+ */
+export class RouteTable {
+  static readonly EMPTY = new RouteTable(new Map(), new Map(), 0, 0);
+
+  readonly exact: ReadonlyMap<string, HostRoutes>;
+  /** Keyed by the suffix after `*.`. */
+  readonly wildcard: ReadonlyMap<string, HostRoutes>;
+  readonly revision: number;
+  /** Epoch milliseconds. */
+  readonly builtAt: number;
+
+  constructor(
+    exact: ReadonlyMap<string, HostRoutes>,
+    wildcard: ReadonlyMap<string, HostRoutes>,
+    revision: number,
+    builtAt: number,
+  ) {
+    this.exact = exact;
+    this.wildcard = wildcard;
+    this.revision = revision;
+    this.builtAt = builtAt;
+  }
+
+  get size(): number {
+    return this.exact.size + this.wildcard.size;
+  }
+
+  /** The routes for a normalised host: an exact name wins, then the most specific wildcard. */
+  findHost(host: string): HostRoutes | undefined {
+    const exact = this.exact.get(host);
+    if (exact !== undefined || this.wildcard.size === 0) return exact;
+    for (let dot = host.indexOf('.'); dot >= 0; dot = host.indexOf('.', dot + 1)) {
+      const match = this.wildcard.get(host.slice(dot + 1));
+      if (match !== undefined) return match;
+    }
+    return undefined;
+  }
+
+  /** The pool for a normalised host and a request URL; undefined means unknown (404). */
+  match(host: string, url: string): RoutePool | undefined {
+    return this.findHost(host)?.match(url);
+  }
+
+  /** A plain, sorted description: what `/routes` and `wharf routes` show. */
+  describe(): RouteTableDescription {
+    const all = [...this.exact.values(), ...this.wildcard.values()].sort((a, b) =>
+      a.host.localeCompare(b.host),
+    );
+    return {
+      revision: this.revision,
+      builtAt: new Date(this.builtAt).toISOString(),
+      hosts: all.map((hostRoutes) => ({
+        host: hostRoutes.host,
+        routes: hostRoutes.pools.map((pool) => ({
+          pathPrefix: pool.pathPrefix,
+          routable: pool.routable,
+          operatorRoutes: pool.operatorRoutes,
+          endpoints: pool.endpoints.map(({ key, service, id, address, port, weight, state }) => ({
+            key,
+            service,
+            id,
+            address,
+            port,
+            weight,
+            state,
+          })),
+        })),
+      })),
+    };
+  }
+
+  toJSON(): RouteTableDescription {
+    return this.describe();
+  }
+}
