@@ -1,0 +1,38 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '../lib/ports.mjs';
+import { run, start, tempDir } from '../lib/processes.mjs';
+
+/** HAProxy in HTTP mode with `nbthread` = workers; keep-alive to the backend is its default. */
+export async function startHaproxy({ backendPort, workers, cpus }) {
+  const dir = tempDir('haproxy');
+  const port = await freePort();
+  const config = `
+global
+  nbthread ${workers}
+  maxconn 4096
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+  option forwardfor
+  http-reuse always
+frontend bench
+  bind 127.0.0.1:${port}
+  default_backend app
+backend app
+  server app1 127.0.0.1:${backendPort}
+`;
+  writeFileSync(join(dir, 'haproxy.cfg'), config);
+  const handle = start('haproxy', 'haproxy', ['-W', '-db', '-f', join(dir, 'haproxy.cfg')], {
+    cpus,
+    logDir: dir,
+  });
+  return { handle, port };
+}
+
+export async function haproxyVersion() {
+  const output = await run('haproxy', ['-v']);
+  return /version (\S+)/.exec(output)?.[1] ?? 'unknown';
+}

@@ -1,0 +1,192 @@
+// Scenario "convergence": real containers, a host-mode bridge and the edge. How fast a new
+// container gets traffic, how fast a stopped one stops getting it, and whether a rolling
+// restart under load fails any request.
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  dockerAvailable,
+  followEvents,
+  imageExists,
+  RUN_ID,
+  removeContainers,
+  runContainer,
+} from '../lib/docker.mjs';
+import { startEtcd } from '../lib/etcd.mjs';
+import { run as runCommand, start } from '../lib/processes.mjs';
+import { progress } from '../lib/progress.mjs';
+import { failed, nowMs, startRequestLoop } from '../lib/request-loop.mjs';
+import { round, summary } from '../lib/stats.mjs';
+import { bridgeBuilt, bridgeMain, edgeBuilt, PREFIX, startEdge } from '../lib/wharf.mjs';
+
+const CHECK = 'http:/health';
+const TRIAL_SHUTDOWN_DELAY_MS = 1_000;
+const REFERENCES = [
+  'Traefik Docker provider: configuration changes are throttled by providersThrottleDuration, default 2 s (documented).',
+  'docker-gen (nginx-proxy): regenerates on Docker events with an optional -wait debounce (e.g. 500ms:2s), then reloads nginx.',
+];
+
+function rounded(values) {
+  const s = summary(values);
+  return { n: s.n, p50: round(s.p50), p99: round(s.p99), max: round(s.max) };
+}
+
+/** One start/stop trial: returns start → first routed and kill → last new request, in ms. */
+async function trial({ index, service, host, loop, events }) {
+  const name = `${RUN_ID}-conv-${index}`;
+  await runContainer({
+    name,
+    labels: { 'wharf.service': service, 'wharf.http.host': host, 'wharf.check': CHECK },
+    env: { INSTANCE: name, SHUTDOWN_DELAY_MS: String(TRIAL_SHUTDOWN_DELAY_MS) },
+    publish: ['127.0.0.1::8080'],
+  });
+  const started = await events.waitFor((event) => event.name === name && event.action === 'start');
+  const first = await loop.waitFor((sample) => sample.instance === name, 30_000);
+  const startToRoutedMs = first.sentAt - started.timeMs;
+  await sleep(300);
+  // `docker stop` sends SIGTERM (Docker's `kill` event); the app keeps answering for
+  // TRIAL_SHUTDOWN_DELAY_MS, so any request the edge still sends it is seen and counted.
+  const stopping = runCommand('docker', ['stop', '-t', '10', name]);
+  const killed = await events.waitFor((event) => event.name === name && event.action === 'kill');
+  await stopping;
+  const served = loop.samples.filter((sample) => sample.instance === name);
+  const lastSent = Math.max(...served.map((sample) => sample.sentAt));
+  await removeContainers([name]);
+  return { startToRoutedMs, killToLastRequestMs: lastSent - killed.timeMs };
+}
+
+/** Restarts every replica in turn under load; each must serve again before the next goes. */
+async function rollingRestart({ replicas, loop, events }) {
+  const from = loop.samples.length;
+  for (const name of replicas) {
+    const since = nowMs();
+    await runCommand('docker', ['restart', '-t', '10', name]);
+    const restarted = await events.waitFor(
+      (event) => event.name === name && event.action === 'start' && event.timeMs >= since,
+    );
+    await loop.waitFor((sample) => sample.instance === name && sample.sentAt > restarted.timeMs, 30_000);
+  }
+  const samples = loop.samples.slice(from);
+  return { requests: samples.length, failed: samples.filter(failed).length };
+}
+
+export async function run({ options, signal }) {
+  if (!edgeBuilt() || !bridgeBuilt()) return { skipped: 'packages/edge or packages/bridge not built' };
+  if (!(await dockerAvailable()) || !(await imageExists('wharf/demo'))) {
+    return { skipped: 'Docker or image wharf/demo unavailable' };
+  }
+  const service = `conv-${process.pid}`;
+  const host = `conv-${process.pid}.bench.local`;
+  const etcd = await startEtcd();
+  const events = followEvents();
+  const replicas = [0, 1, 2].map((i) => `${RUN_ID}-replica-${i}`);
+  let loop;
+  try {
+    const edge = await startEdge({ etcd: etcd.endpoint });
+    start('wharf-bridge', process.execPath, [bridgeMain], {
+      env: {
+        WHARF_ETCD: etcd.endpoint,
+        WHARF_PREFIX: PREFIX,
+        WHARF_HOST_IP: '127.0.0.1',
+        WHARF_NODE: `bench-${process.pid}`,
+        LOG_LEVEL: 'warn',
+      },
+    });
+    progress('convergence: starting 3 replicas');
+    for (const name of replicas) {
+      await runContainer({
+        name,
+        labels: { 'wharf.service': service, 'wharf.http.host': host, 'wharf.check': CHECK },
+        env: { INSTANCE: name },
+        publish: ['127.0.0.1::8080'],
+      });
+    }
+    loop = startRequestLoop({ url: `${edge.url}/`, host, concurrency: 4, pauseMs: 1 });
+    await Promise.all(replicas.map((name) => loop.waitFor((sample) => sample.instance === name, 60_000)));
+
+    const trials = [];
+    for (let index = 0; index < options.trials; index++) {
+      signal.throwIfAborted();
+      const result = await trial({ index, service, host, loop, events });
+      trials.push(result);
+      progress(
+        `convergence: trial ${index + 1}/${options.trials}: start → routed ${Math.round(result.startToRoutedMs)} ms, ` +
+          `kill → last request ${round(result.killToLastRequestMs)} ms`,
+      );
+    }
+    const trialSamples = loop.samples.length;
+    const trialFailures = loop.samples.filter(failed).length;
+
+    const restarts = [];
+    for (let index = 0; index < (options.quick ? 1 : 3); index++) {
+      signal.throwIfAborted();
+      const result = await rollingRestart({ replicas, loop, events });
+      restarts.push(result);
+      progress(
+        `convergence: rolling restart ${index + 1}: ${result.failed} of ${result.requests} requests failed`,
+      );
+    }
+    await loop.stop();
+    const failures = loop.samples.filter(failed);
+    return {
+      setup: {
+        replicas: replicas.length,
+        check: `${CHECK}, interval 2s, rise 1 (defaults)`,
+        load: '4 keep-alive clients, 1 ms pause between requests',
+        trialShutdownDelayMs: TRIAL_SHUTDOWN_DELAY_MS,
+        restartShutdownDelayMs: 0,
+      },
+      startToRoutedMs: rounded(trials.map((t) => t.startToRoutedMs)),
+      killToLastRequestMs: rounded(trials.map((t) => t.killToLastRequestMs)),
+      trialRequests: { requests: trialSamples, failed: trialFailures },
+      rollingRestarts: restarts,
+      failureKinds: [...new Set(failures.map((sample) => sample.error ?? `HTTP ${sample.status}`))],
+      references: REFERENCES,
+    };
+  } finally {
+    await loop?.stop();
+    events.close();
+    await removeContainers(replicas);
+    await etcd.close();
+  }
+}
+
+export function bars(result) {
+  if (result.skipped) return [];
+  const failedRequests = result.rollingRestarts.reduce((sum, r) => sum + r.failed, 0);
+  const requests = result.rollingRestarts.reduce((sum, r) => sum + r.requests, 0);
+  return [
+    {
+      bar: 'kill event → no new requests ≤ 100 ms',
+      measured: `p50 ${result.killToLastRequestMs.p50} ms, p99 ${result.killToLastRequestMs.p99} ms, max ${result.killToLastRequestMs.max} ms (n=${result.killToLastRequestMs.n})`,
+      met: result.killToLastRequestMs.max <= 100,
+    },
+    {
+      bar: 'rolling restart under load: 0 failed requests',
+      measured: `${failedRequests} failed of ${requests} (${result.rollingRestarts.length} rolling restarts of ${result.setup.replicas} replicas)`,
+      met: failedRequests === 0,
+    },
+  ];
+}
+
+export function markdown(result) {
+  if (result.skipped) return `Skipped: ${result.skipped}.`;
+  const row = (what, s) => `| ${what} | ${s.p50} | ${s.p99} | ${s.max} | ${s.n} |`;
+  return [
+    `Setup: ${result.setup.replicas} wharf/demo replicas behind wharf-edge, one host-mode wharf-bridge, check ${result.setup.check}; ` +
+      `load ${result.setup.load}. Trial containers keep answering ${result.setup.trialShutdownDelayMs} ms after SIGTERM so late requests are visible; ` +
+      `restarted replicas stop accepting at once (SHUTDOWN_DELAY_MS=${result.setup.restartShutdownDelayMs}).`,
+    '',
+    '| measure | p50 ms | p99 ms | max ms | n |',
+    '|---|---:|---:|---:|---:|',
+    row('container `start` event → first request answered by it', result.startToRoutedMs),
+    row('Docker `kill` event → last new request sent to it', result.killToLastRequestMs),
+    '',
+    `Rolling restarts (\`docker restart\` each replica in turn, next one after the previous serves again): ` +
+      result.rollingRestarts.map((r) => `${r.failed} failed of ${r.requests}`).join('; ') +
+      `. Requests failed during the start/stop trials: ${result.trialRequests.failed} of ${result.trialRequests.requests}.` +
+      (result.failureKinds.length ? ` Failure kinds: ${result.failureKinds.join(', ')}.` : ''),
+    '',
+    'References (documented, not measured here):',
+    '',
+    ...result.references.map((text) => `- ${text}`),
+  ].join('\n');
+}

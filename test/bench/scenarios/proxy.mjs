@@ -1,0 +1,198 @@
+// Scenario "proxy": requests/s and latency through wharf-edge and peer proxies, same backend,
+// same load generator, interleaved rounds.
+import { startEtcd } from '../lib/etcd.mjs';
+import { waitForHttp } from '../lib/http.mjs';
+import { groupUsage } from '../lib/processes.mjs';
+import { progress } from '../lib/progress.mjs';
+import { median, round } from '../lib/stats.mjs';
+import { edgeBuilt, endpointRecord, putEndpoint, startEdge } from '../lib/wharf.mjs';
+import { wrk } from '../lib/wrk.mjs';
+import { startCaddy } from '../peers/caddy.mjs';
+import { startHaproxy } from '../peers/haproxy.mjs';
+import { startBackend, startNginxProxy } from '../peers/nginx.mjs';
+import { startRedbird } from '../peers/redbird.mjs';
+
+export const HOST = 'bench.local';
+const SIZES = { small: '/small', '16k': '/16k' };
+
+/**
+ * CPU placement on a 2-core machine. With one proxy worker the proxy gets a core to itself and
+ * wrk shares the other with the backend, so every proxy runs under identical conditions and
+ * its own CPU use shows whether it was the bottleneck. Two workers need both cores, so nothing
+ * is pinned and all processes compete, as they would in production.
+ */
+function placement(workers) {
+  return workers === 1 ? { proxy: '1', load: '0', backend: '0' } : { proxy: undefined, load: undefined };
+}
+
+async function startTargets({ workers, etcd, backend, cpus }) {
+  const common = { backendPort: backend.port, workers, cpus };
+  const targets = [{ name: 'direct', port: backend.port, handle: backend.handle }];
+  if (edgeBuilt()) {
+    const edge = await startEdge({ etcd: etcd.endpoint, workers, cpus });
+    targets.push({ name: 'wharf-edge', port: edge.port, handle: edge.handle });
+  } else {
+    progress('proxy: packages/edge/dist/main.js missing (run npx tsc -b); wharf-edge skipped');
+  }
+  targets.push({ name: 'nginx', ...(await startNginxProxy(common)) });
+  targets.push({ name: 'haproxy', ...(await startHaproxy(common)) });
+  targets.push({ name: 'caddy', ...(await startCaddy(common)) });
+  targets.push({ name: 'redbird', ...(await startRedbird(common)) });
+  for (const target of targets) {
+    target.url = `http://127.0.0.1:${target.port}`;
+    try {
+      await waitForHttp(`${target.url}/small`, {
+        host: HOST,
+        timeoutMs: 20_000,
+        alive: () => target.handle.running,
+      });
+    } catch (error) {
+      throw new Error(
+        `${target.name} does not answer: ${error.message}\n${target.handle.log().slice(-1500)}`,
+      );
+    }
+  }
+  return targets;
+}
+
+async function measure(target, path, { connections, durationSeconds, cpus }) {
+  const before = groupUsage(target.handle.pid);
+  const started = performance.now();
+  const result = await wrk({ url: `${target.url}${path}`, host: HOST, connections, durationSeconds, cpus });
+  const elapsedSeconds = (performance.now() - started) / 1000;
+  const after = groupUsage(target.handle.pid);
+  // CPU the target used, in cores: ~1.0 with one pinned worker means the proxy was the limit.
+  result.cpuCores = (after.cpuSeconds - before.cpuSeconds) / elapsedSeconds;
+  return result;
+}
+
+function summarise(rounds) {
+  const pick = (key) => median(rounds.map((r) => r[key]));
+  return {
+    requestsPerSecond: round(pick('requestsPerSecond'), 0),
+    p50Ms: round(pick('p50Ms'), 2),
+    p99Ms: round(pick('p99Ms'), 2),
+    cpuCores: round(pick('cpuCores'), 2),
+    errors: rounds.reduce((sum, r) => sum + r.errors, 0),
+    rounds: rounds.map((r) => ({
+      requestsPerSecond: round(r.requestsPerSecond, 0),
+      p50Ms: r.p50Ms,
+      p99Ms: r.p99Ms,
+      cpuCores: round(r.cpuCores, 2),
+      errors: r.errors,
+    })),
+  };
+}
+
+export async function run({ options, signal }) {
+  const workerCounts = options.workers ?? [1, 2];
+  const load = { connections: options.connections, durationSeconds: options.duration };
+  const etcd = await startEtcd();
+  const runs = [];
+  try {
+    for (const workers of workerCounts) {
+      const cpus = placement(workers);
+      progress(`proxy: ${workers} worker(s): starting backend and targets`);
+      const backend = await startBackend({ workers: 1, cpus: cpus.backend });
+      await putEndpoint(
+        etcd.client,
+        endpointRecord({ service: 'bench', id: 'bench:backend:80', port: backend.port, hosts: [HOST] }),
+      );
+      const targets = await startTargets({ workers, etcd, backend, cpus: cpus.proxy });
+      try {
+        for (const target of targets) {
+          for (const path of Object.values(SIZES)) {
+            signal.throwIfAborted();
+            await wrk({
+              url: `${target.url}${path}`,
+              host: HOST,
+              connections: load.connections,
+              durationSeconds: 2,
+              cpus: cpus.load,
+            });
+          }
+        }
+        const samples = new Map();
+        for (let roundIndex = 0; roundIndex < options.rounds; roundIndex++) {
+          // Rotate the order each round so no target always runs first or after the same peer.
+          const order = targets.map((_, i) => targets[(i + roundIndex) % targets.length]);
+          for (const [size, path] of Object.entries(SIZES)) {
+            for (const target of order) {
+              signal.throwIfAborted();
+              const result = await measure(target, path, { ...load, cpus: cpus.load });
+              const key = `${size}|${target.name}`;
+              samples.set(key, [...(samples.get(key) ?? []), result]);
+              progress(
+                `proxy: workers=${workers} round ${roundIndex + 1}/${options.rounds} ${size.padEnd(5)} ${target.name.padEnd(10)} ` +
+                  `${Math.round(result.requestsPerSecond)} req/s p99 ${result.p99Ms?.toFixed(2)} ms cpu ${result.cpuCores.toFixed(2)}`,
+              );
+            }
+          }
+        }
+        const sizes = {};
+        for (const size of Object.keys(SIZES)) {
+          const rows = {};
+          for (const target of targets) rows[target.name] = summarise(samples.get(`${size}|${target.name}`));
+          const nginx = rows.nginx.requestsPerSecond;
+          for (const row of Object.values(rows)) row.ratioToNginx = round(row.requestsPerSecond / nginx, 2);
+          sizes[size] = rows;
+        }
+        runs.push({ workers, placement: cpus, sizes });
+      } finally {
+        await Promise.all(targets.map((target) => target.handle.stop()));
+      }
+    }
+  } finally {
+    await etcd.close();
+  }
+  return {
+    settings: {
+      loadGenerator: 'wrk -t1 --latency',
+      connections: load.connections,
+      durationSeconds: load.durationSeconds,
+      rounds: options.rounds,
+      warmupSeconds: 2,
+      backend: 'nginx, 1 worker, static files (small: 29 B, 16k: 16384 B)',
+      host: HOST,
+    },
+    runs,
+  };
+}
+
+export function bars(result) {
+  return result.runs
+    .filter((r) => r.sizes.small['wharf-edge'])
+    .flatMap((r) =>
+      Object.entries(r.sizes).map(([size, rows]) => ({
+        bar: `edge throughput ≥ 0.6× nginx (${r.workers} worker${r.workers > 1 ? 's' : ''}, ${size})`,
+        measured: `${rows['wharf-edge'].ratioToNginx}× (${rows['wharf-edge'].requestsPerSecond} vs ${rows.nginx.requestsPerSecond} req/s)`,
+        met: rows['wharf-edge'].ratioToNginx >= 0.6,
+      })),
+    );
+}
+
+export function markdown(result) {
+  const lines = [
+    `Load: ${result.settings.loadGenerator}, ${result.settings.connections} connections, ${result.settings.durationSeconds} s per round, ` +
+      `${result.settings.rounds} interleaved rounds (medians shown), ${result.settings.warmupSeconds} s warm-up per target. ` +
+      `Backend: ${result.settings.backend}.`,
+    '',
+  ];
+  for (const r of result.runs) {
+    const where = r.placement.proxy
+      ? `proxy pinned to CPU ${r.placement.proxy}; wrk and backend pinned to CPU ${r.placement.load}`
+      : 'nothing pinned: proxy, wrk and backend share both cores';
+    for (const [size, rows] of Object.entries(r.sizes)) {
+      lines.push(`**${r.workers} worker(s), ${size} response** (${where})`, '');
+      lines.push('| target | req/s | × nginx | p50 ms | p99 ms | target CPU (cores) | errors |');
+      lines.push('|---|---:|---:|---:|---:|---:|---:|');
+      for (const [name, row] of Object.entries(rows)) {
+        lines.push(
+          `| ${name} | ${row.requestsPerSecond} | ${row.ratioToNginx} | ${row.p50Ms} | ${row.p99Ms} | ${row.cpuCores} | ${row.errors} |`,
+        );
+      }
+      lines.push('');
+    }
+  }
+  return lines.join('\n');
+}
