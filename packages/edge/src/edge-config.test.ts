@@ -14,6 +14,7 @@ describe('loadEdgeConfig', () => {
       upstreamTimeoutMs: 60_000,
       shutdownGraceMs: 10_000,
       allowLinkLocal: false,
+      ejectionMs: 10_000,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });

@@ -18,6 +18,8 @@ export interface EdgeConfig {
   readonly upstreamTimeoutMs: number;
   readonly shutdownGraceMs: number;
   readonly allowLinkLocal: boolean;
+  /** First passive-health ejection (doubles per repeat, capped at 30×). */
+  readonly ejectionMs: number;
 }
 
 /** Reads the edge's settings (plus the common ones) once, at start; the result is frozen. */
@@ -44,6 +46,7 @@ export function readEdgeConfig(reader: ConfigReader): EdgeConfig {
     upstreamTimeoutMs: reader.duration('WHARF_UPSTREAM_TIMEOUT', 60_000, { minMs: 10, maxMs: 3_600_000 }),
     shutdownGraceMs: reader.duration('WHARF_SHUTDOWN_GRACE', 10_000, { minMs: 0, maxMs: 3_600_000 }),
     allowLinkLocal: reader.boolean('WHARF_ALLOW_LINK_LOCAL', false),
+    ejectionMs: reader.duration('WHARF_EJECTION_TIME', 10_000, { minMs: 100, maxMs: 600_000 }),
   });
 }
 

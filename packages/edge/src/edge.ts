@@ -41,7 +41,11 @@ export class Edge {
     const logger = options.logger ?? silentLogger;
     this.#logger = logger.child({ component: 'edge' });
     this.#onReady = options.onReady;
-    this.routes = new LiveRoutes({ allowLinkLocal: config.allowLinkLocal, logger });
+    this.routes = new LiveRoutes({
+      allowLinkLocal: config.allowLinkLocal,
+      backend: { health: { baseEjectionMs: config.ejectionMs, maxEjectionMs: config.ejectionMs * 30 } },
+      logger,
+    });
     this.watcher = new ServiceWatcher({
       client: options.client,
       layout: config.common.layout,
