@@ -91,6 +91,8 @@ export class Bridge {
   readonly #config: BridgeConfig;
   readonly #docker: Docker;
   readonly #etcd: Etcd;
+  /** The root logger: each part takes its own `{ component }` child of it. */
+  readonly #root: Logger;
   readonly #logger: Logger;
   readonly #containers = new Map<string, TrackedContainer>();
   /** Last configuration warning per container, so each bad label is reported once. */
@@ -108,6 +110,7 @@ export class Bridge {
     this.#config = options.config;
     this.#docker = options.docker;
     this.#etcd = options.etcd;
+    this.#root = options.logger;
     this.#logger = options.logger.child({ component: 'bridge' });
     this.#queue = new SerialQueue((containerId, error) =>
       this.#logger.error({ err: error, containerId }, 'container update failed'),
@@ -118,7 +121,7 @@ export class Bridge {
     const config = this.#config;
     const source = new DockerSource({
       docker: this.#docker,
-      logger: this.#logger,
+      logger: this.#root,
       onEvent: (event) => this.#onEvent(event),
       onResync: () => this.#resync(),
     });
@@ -152,7 +155,7 @@ export class Bridge {
       layout: config.layout,
       bridgeId,
       ttlSeconds: config.ttlSeconds,
-      logger: this.#logger,
+      logger: this.#root,
     });
     this.#writer = writer;
     writer.set(
@@ -169,7 +172,7 @@ export class Bridge {
     const drains = new DrainWatcher({
       client: this.#etcd,
       layout: config.layout,
-      logger: this.#logger,
+      logger: this.#root,
       onChange: (instanceId) => this.#onDrainChange(instanceId),
     });
     this.#drains = drains;
@@ -324,7 +327,7 @@ export class Bridge {
           address: desired.address,
           port: desired.port,
           check: desired.check,
-          logger: this.#logger.child({
+          logger: this.#root.child({
             component: 'health-checker',
             container: facts.name,
             instanceId: desired.instanceId,

@@ -49,7 +49,8 @@ export class RegistryWriter {
     this.#bridgeId = options.bridgeId;
     this.#ttlSeconds = options.ttlSeconds;
     this.#logger = options.logger.child({ component: 'registry-writer' });
-    this.#backoff = options.backoff ?? new Backoff({ initialMs: 200, maxMs: 5_000 });
+    // Capped low: registrations should be back within about a second of etcd returning.
+    this.#backoff = options.backoff ?? new Backoff({ initialMs: 200, maxMs: 1_500 });
   }
 
   /** True while a lease is held and the last write succeeded. */
