@@ -24,5 +24,9 @@ export function connectClusterWorker(edge: Edge): () => void {
   };
   process.on('message', onMessage);
   if (edge.ready) send({ type: 'wharf:ready' });
-  return () => process.off('message', onMessage);
+  return () => {
+    process.off('message', onMessage);
+    // prom-client's listener would keep the IPC channel, and so the worker, alive.
+    process.disconnect?.();
+  };
 }

@@ -1,0 +1,113 @@
+import { connect } from 'node:net';
+import { createEtcdClient, KeyLayout } from '@wharf/core';
+import type { Etcd3 } from 'etcd3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EtcdServer } from '../support/etcd-server.js';
+import { freePort } from '../support/ports.js';
+import { eventually } from '../support/wait.js';
+import { get, putEndpoint, TestBackend } from './support/backends.js';
+import { EdgeProcess } from './support/edge-process.js';
+
+const layout = new KeyLayout(`/wharf-edge-lifecycle-${process.pid}`);
+
+function refusesConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+describe('wharf-edge lifecycle', () => {
+  let etcd: EtcdServer;
+  let client: Etcd3;
+  let target: TestBackend;
+  const edges: EdgeProcess[] = [];
+
+  beforeAll(async () => {
+    etcd = await EtcdServer.start();
+    client = createEtcdClient({ endpoints: [etcd.endpoint] });
+    target = await TestBackend.start('life');
+    await putEndpoint(client, layout, 'life', 'n1:life:80', target.port, { host: 'life.test' });
+  });
+  afterAll(async () => {
+    for (const edge of edges) await edge.kill();
+    await target?.close();
+    client?.close();
+    await etcd?.close();
+  });
+
+  it('is alive but not ready until the first sync', async () => {
+    const edge = await EdgeProcess.start({
+      etcd: `http://127.0.0.1:${await freePort()}`,
+      prefix: layout.prefix,
+      waitReady: false,
+    });
+    edges.push(edge);
+    await eventually(async () => expect((await fetch(`${edge.adminUrl}/healthz`)).status).toBe(200));
+    expect((await fetch(`${edge.adminUrl}/readyz`)).status).toBe(503);
+    expect(await edge.stop()).toBe(0);
+  });
+
+  it('refuses bad configuration with one line and a non-zero exit', async () => {
+    const bad = await EdgeProcess.start({
+      etcd: etcd.endpoint,
+      prefix: layout.prefix,
+      env: { WHARF_UPSTREAM_TIMEOUT: 'forever' },
+      waitReady: false,
+    });
+    edges.push(bad);
+    expect(await bad.exited).toBe(2);
+    expect(bad.log.trim()).toMatch(/^wharf-edge: WHARF_UPSTREAM_TIMEOUT="forever" is invalid: expected /);
+    expect(bad.log.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('on SIGTERM stops accepting, finishes the request in flight and exits 0', async () => {
+    const edge = await EdgeProcess.start({
+      etcd: etcd.endpoint,
+      prefix: layout.prefix,
+      env: { WHARF_SHUTDOWN_GRACE: '10s' },
+    });
+    edges.push(edge);
+    await eventually(async () => expect((await get(edge.url, 'life.test')).status).toBe(200));
+    const inFlight = get(edge.url, 'life.test', '/?sleep=1500');
+    await eventually(() => expect(target.seen.some((request) => request.url === '/?sleep=1500')).toBe(true));
+    const started = Date.now();
+    edge.child.kill('SIGTERM');
+    await eventually(async () => expect(await refusesConnections(edge.port)).toBe(true));
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(response.body).toBe('life /?sleep=1500');
+    expect(await edge.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(8_000);
+  });
+
+  it('runs two workers sharing the port with one admin listener and aggregated metrics', async () => {
+    const edge = await EdgeProcess.start({
+      etcd: etcd.endpoint,
+      prefix: layout.prefix,
+      env: { WHARF_WORKERS: '2' },
+    });
+    edges.push(edge);
+    const pids = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const response = await get(edge.url, 'life.test', '/', { headers: { connection: 'close' } });
+      expect(response.status).toBe(200);
+      pids.add(response.headers.get('x-request-id')?.split('-')[0] ?? '');
+    }
+    const routes = (await (await fetch(`${edge.adminUrl}/routes`)).json()) as {
+      table: { hosts: { host: string }[] };
+    };
+    expect(routes.table.hosts.map((host) => host.host)).toEqual(['life.test']);
+    const metrics = await (await fetch(`${edge.adminUrl}/metrics`)).text();
+    const total = /wharf_edge_requests_total\{route="life\.test\/",status="200"\} (\d+)/.exec(metrics);
+    expect(Number(total?.[1])).toBe(20);
+    expect(metrics).toMatch(/wharf_edge_route_endpoints\{route="life\.test\/",state="serving"\} 1/);
+    // Each worker has its own request-id prefix; the primary hands connections out round-robin.
+    expect(pids.size).toBe(2);
+    expect(await edge.stop()).toBe(0);
+  });
+});
