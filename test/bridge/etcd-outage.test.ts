@@ -51,7 +51,7 @@ describe('wharf-bridge through etcd outages', () => {
     });
     bridges.push(bridge);
     await eventually(async () =>
-      expect((await registry.keysOf(bridgeId)).sort()).toEqual([keyOf(a), keyOf(c)].sort()),
+      expect((await registry.keysOf(bridgeId, service)).sort()).toEqual([keyOf(a), keyOf(c)].sort()),
     );
 
     await etcd.stop();
@@ -69,7 +69,8 @@ describe('wharf-bridge through etcd outages', () => {
     await etcd.start();
 
     await eventually(
-      async () => expect((await registry.keysOf(bridgeId)).sort()).toEqual([keyOf(a), keyOf(b)].sort()),
+      async () =>
+        expect((await registry.keysOf(bridgeId, service)).sort()).toEqual([keyOf(a), keyOf(b)].sort()),
       15_000,
     );
     const [endpoint, bridgeRecord] = await Promise.all([
@@ -106,6 +107,9 @@ describe('wharf-bridge through etcd outages', () => {
     await etcd.start();
     const registry = new RegistryProbe(etcd.endpoint);
     probes.push(registry);
-    await eventually(async () => expect(await registry.keysOf(bridgeId)).toEqual([keyOf(name)]), 15_000);
+    await eventually(
+      async () => expect(await registry.keysOf(bridgeId, service)).toEqual([keyOf(name)]),
+      15_000,
+    );
   });
 });

@@ -140,7 +140,9 @@ describe('wharf-bridge registers Docker containers (host mode)', () => {
       ),
     );
     const warnings = await eventually(() => {
-      const found = bridge.find('container not registered: invalid configuration');
+      const found = bridge
+        .find('container not registered: invalid configuration')
+        .filter((line) => String(line.container).startsWith(name));
       expect(found).toHaveLength(2);
       return found;
     });
@@ -154,7 +156,9 @@ describe('wharf-bridge registers Docker containers (host mode)', () => {
       value: 'heavy',
       code: 'WHARF_LABEL_INVALID',
     });
-    expect(await registry.keysOf(bridgeId)).toEqual([`/wharf/services/${service}/${node}:${name}-good:8080`]);
+    expect(await registry.keysOf(bridgeId, service)).toEqual([
+      `/wharf/services/${service}/${node}:${name}-good:8080`,
+    ]);
   });
 
   it('SIGTERM revokes the lease: every key disappears at once and the bridge exits 0', async () => {
@@ -180,7 +184,7 @@ describe('wharf-bridge registers Docker containers (host mode)', () => {
     await containers.start(`${name}-gone`, { labels });
     const first = startBridge({ WHARF_TTL: '60s' });
     const goneKey = `/wharf/services/${service}/${node}:${name}-gone:8080`;
-    await eventually(async () => expect(await registry.keysOf(bridgeId)).toHaveLength(2));
+    await eventually(async () => expect(await registry.keysOf(bridgeId, service)).toHaveLength(2));
     await first.kill('SIGKILL');
     await containers.remove(`${name}-gone`);
     // A leftover without any lease, as an older version or a hand edit might leave.
@@ -193,7 +197,7 @@ describe('wharf-bridge registers Docker containers (host mode)', () => {
 
     startBridge({ WHARF_TTL: '60s' });
     await eventually(async () => {
-      const keys = await registry.keysOf(bridgeId);
+      const keys = await registry.keysOf(bridgeId, service);
       expect(keys).toEqual([key]);
     });
     expect(await registry.record(goneKey)).toBeUndefined();

@@ -75,7 +75,7 @@ describe('wharf-bridge as a sidecar', () => {
       expect(record?.container?.id).toBe(second.id);
       expect(record?.port).toBe(await containers.hostPort(target));
     });
-    expect(await registry.keysOf(bridgeId)).toEqual([key]);
+    expect(await registry.keysOf(bridgeId, service)).toEqual([key]);
     expect(bridge.running).toBe(true);
   });
 

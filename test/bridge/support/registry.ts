@@ -23,9 +23,12 @@ export class RegistryProbe {
     );
   }
 
-  /** Keys written by one bridge. */
-  async keysOf(bridgeId: string): Promise<string[]> {
-    const all = await this.all('/wharf/services/');
+  /**
+   * Keys of one service written by one bridge. Host-mode bridges also register containers that
+   * other test runs on the same Docker Engine label, so tests always look at their own service.
+   */
+  async keysOf(bridgeId: string, service: string): Promise<string[]> {
+    const all = await this.all(`/wharf/services/${service}/`);
     return [...all].filter(([, value]) => value.bridge === bridgeId).map(([key]) => key);
   }
 
