@@ -42,7 +42,35 @@ describe('buildRouteView', () => {
       ['h:web-2:80', 'draining', false],
     ]);
     const admin = view.find((entry) => entry.host === 'admin.example.com');
-    expect(admin?.endpoints).toMatchObject([{ id: 'h:api-1:80', operatorDrain: true, routable: false }]);
+    // The edge keeps routing to it until the bridge applies the drain; the view says both.
+    expect(admin?.endpoints).toMatchObject([{ id: 'h:api-1:80', operatorDrain: true, routable: true }]);
+  });
+
+  it('routes as the edge does: normalised prefixes, wildcard hosts, no UDP or refused addresses', () => {
+    const edgeView = buildRouteView(
+      snapshotOf({
+        '/wharf/services/web/h:web-1:80': endpointValue('web', 'h:web-1:80', {
+          routes: [
+            { host: 'web.example.com', pathPrefix: '/app/' },
+            { host: '*.example.org', pathPrefix: '/' },
+          ],
+        }),
+        '/wharf/services/dns/h:dns-1:53:udp': endpointValue('dns', 'h:dns-1:53:udp', {
+          protocol: 'udp',
+          routes: [{ host: 'dns.example.com', pathPrefix: '/' }],
+        }),
+        '/wharf/services/bad/h:bad-1:80': endpointValue('bad', 'h:bad-1:80', {
+          address: '0.0.0.0',
+          routes: [{ host: 'bad.example.com', pathPrefix: '/' }],
+        }),
+      }),
+    );
+    expect(
+      edgeView.map((entry) => [entry.host, entry.pathPrefix, entry.sources, entry.endpoints.length]),
+    ).toEqual([
+      ['*.example.org', '/', ['label'], 1],
+      ['web.example.com', '/app', ['label'], 1],
+    ]);
   });
 
   it('renders routes with no serving endpoint as 503', () => {
@@ -52,6 +80,6 @@ describe('buildRouteView', () => {
       'no serving endpoint (503)',
     );
     expect(text).toContain('10.0.0.5:1002 draining');
-    expect(text).toContain('10.0.0.5:2001 draining (operator)');
+    expect(text).toContain('10.0.0.5:2001 serving (drain requested)');
   });
 });

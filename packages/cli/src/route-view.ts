@@ -1,4 +1,5 @@
-import type { EndpointRecord } from '@wharf/core';
+import type { EndpointRecord, RegistryState } from '@wharf/core';
+import { RouteTableBuilder } from '@wharf/edge';
 import { compare, type RegistrySnapshot } from './registry-snapshot.js';
 
 export interface RouteViewEndpoint {
@@ -8,9 +9,9 @@ export interface RouteViewEndpoint {
   readonly port: number;
   readonly state: EndpointRecord['state'];
   readonly weight: number;
-  /** An operator drain exists for this instance (the edge treats it as draining). */
+  /** An operator drain exists for this instance; the bridge will mark it draining. */
   readonly operatorDrain: boolean;
-  /** Receives new requests: serving, weight above 0, no operator drain. */
+  /** The edge sends it new requests: serving with a weight above 0. */
   readonly routable: boolean;
 }
 
@@ -20,80 +21,67 @@ export interface RouteViewEntry {
   readonly services: readonly string[];
   /** `label` for routes carried by endpoint records, `route:<id>` for operator routes. */
   readonly sources: readonly string[];
+  /** False when the edge answers 503: no serving endpoint with a weight above 0. */
+  readonly routable: boolean;
   readonly endpoints: readonly RouteViewEndpoint[];
 }
 
 /**
- * Host + path prefix → endpoints, derived from the registry the way the edge routes: label routes
- * from each endpoint record's `routes`, and operator routes (`<prefix>/routes/*`) to every
- * endpoint of their service. Draining endpoints are listed (they finish in-flight requests) but
- * marked not routable. Sorted by host, then longest prefix first (the order the edge matches).
+ * Host + path prefix → endpoints, exactly as the edge routes them: the registry is run through the
+ * edge's own `RouteTableBuilder` (label routes, operator routes, path normalisation, wildcard
+ * hosts, refused addresses), then annotated with what the edge does not look at: where each route
+ * comes from and which endpoints an operator has asked to drain. Hosts in order, longest prefix
+ * first (the order the edge matches in).
  */
 export function buildRouteView(snapshot: RegistrySnapshot): RouteViewEntry[] {
-  const entries = new Map<
-    string,
-    {
-      host: string;
-      pathPrefix: string;
-      services: Set<string>;
-      sources: Set<string>;
-      endpoints: Map<string, RouteViewEndpoint>;
-    }
-  >();
-  const entry = (host: string, pathPrefix: string) => {
-    const id = `${host}\u0000${pathPrefix}`;
-    let found = entries.get(id);
-    if (!found) {
-      found = { host, pathPrefix, services: new Set(), sources: new Set(), endpoints: new Map() };
-      entries.set(id, found);
-    }
-    return found;
+  const state: RegistryState = {
+    endpoints: new Map(snapshot.endpoints.map((entry) => [entry.key, entry.record])),
+    bridges: new Map(snapshot.bridges.map((entry) => [entry.key, entry.record])),
+    routes: new Map(snapshot.routes.map((entry) => [entry.key, entry.record])),
+    drains: new Map(),
   };
-  const view = (record: EndpointRecord): RouteViewEndpoint => {
-    const operatorDrain = snapshot.drains.has(record.id);
-    return {
-      service: record.service,
-      id: record.id,
-      address: record.address,
-      port: record.port,
-      state: record.state,
-      weight: record.weight,
-      operatorDrain,
-      routable: record.state === 'serving' && !operatorDrain && record.weight > 0,
-    };
-  };
+  const table = RouteTableBuilder.fromState(state, snapshot.revision).describe();
+  const records = state.endpoints;
 
-  for (const { record } of snapshot.endpoints) {
-    for (const route of record.routes) {
-      const target = entry(route.host, route.pathPrefix);
-      target.services.add(record.service);
-      target.sources.add('label');
-      target.endpoints.set(record.id, view(record));
+  const entries: RouteViewEntry[] = [];
+  for (const { host, routes } of table.hosts) {
+    for (const route of routes) {
+      const labelled = route.endpoints.some((endpoint) =>
+        records
+          .get(endpoint.key)
+          ?.routes.some((label) => label.host === host && trimSlash(label.pathPrefix) === route.pathPrefix),
+      );
+      const services = new Set([
+        ...route.endpoints.map((endpoint) => endpoint.service),
+        ...route.operatorRoutes.map((operatorRoute) => operatorRoute.service),
+      ]);
+      entries.push({
+        host,
+        pathPrefix: route.pathPrefix,
+        services: [...services].sort(compare),
+        sources: [
+          ...(labelled ? ['label'] : []),
+          ...route.operatorRoutes.map((operatorRoute) => `route:${operatorRoute.id}`),
+        ],
+        routable: route.routable,
+        endpoints: route.endpoints
+          .map((endpoint) => ({
+            service: endpoint.service,
+            id: endpoint.id,
+            address: endpoint.address,
+            port: endpoint.port,
+            state: endpoint.state,
+            weight: endpoint.weight,
+            operatorDrain: snapshot.drains.has(endpoint.id),
+            routable: endpoint.state === 'serving' && endpoint.weight > 0,
+          }))
+          .sort((a, b) => compare(a.service, b.service) || compare(a.id, b.id)),
+      });
     }
   }
-  for (const { routeId, record: route } of snapshot.routes) {
-    const target = entry(route.host, route.pathPrefix);
-    target.services.add(route.service);
-    target.sources.add(`route:${routeId}`);
-    for (const { record } of snapshot.endpoints) {
-      if (record.service === route.service) target.endpoints.set(record.id, view(record));
-    }
-  }
+  return entries;
+}
 
-  return [...entries.values()]
-    .map((found) => ({
-      host: found.host,
-      pathPrefix: found.pathPrefix,
-      services: [...found.services].sort(compare),
-      sources: [...found.sources].sort(compare),
-      endpoints: [...found.endpoints.values()].sort(
-        (a, b) => compare(a.service, b.service) || compare(a.id, b.id),
-      ),
-    }))
-    .sort(
-      (a, b) =>
-        compare(a.host, b.host) ||
-        b.pathPrefix.length - a.pathPrefix.length ||
-        compare(a.pathPrefix, b.pathPrefix),
-    );
+function trimSlash(prefix: string): string {
+  return prefix.length > 1 ? prefix.replace(/\/+$/, '') : prefix;
 }

@@ -5,7 +5,7 @@ import { formatAddress } from '../render/format.js';
 import type { Palette } from '../render/palette.js';
 import { renderTable } from '../render/table.js';
 import { reportSkipped } from '../report-skipped.js';
-import { buildRouteView, type RouteViewEndpoint, type RouteViewEntry } from '../route-view.js';
+import type { RouteViewEndpoint, RouteViewEntry } from '../route-view.js';
 
 /** `wharf routes`: Host + path prefix → endpoints, as the edge routes them. */
 export async function routesCommand(context: CommandContext): Promise<void> {
@@ -13,15 +13,20 @@ export async function routesCommand(context: CommandContext): Promise<void> {
     readRegistrySnapshot(context.client, context.config.layout),
   );
   reportSkipped(context, snapshot);
+  // Loaded here, not at start: the edge's modules cost the other commands start-up time.
+  const { buildRouteView } = await import('../route-view.js');
   const view = buildRouteView(snapshot);
   context.write(context.json ? `${JSON.stringify(view, null, 2)}\n` : renderRoutes(view, context.palette));
 }
 
 function endpointLine(endpoint: RouteViewEndpoint, palette: Palette): string {
   const address = formatAddress(endpoint);
+  if (endpoint.routable && endpoint.operatorDrain)
+    return `${address} ${palette.yellow('serving (drain requested)')}`;
   if (endpoint.routable) return `${address} ${palette.green('serving')}`;
-  if (endpoint.operatorDrain) return palette.dim(`${address} draining (operator)`);
-  if (endpoint.state === 'draining') return palette.dim(`${address} draining`);
+  if (endpoint.state === 'draining') {
+    return palette.dim(`${address} draining${endpoint.operatorDrain ? ' (operator)' : ''}`);
+  }
   return palette.dim(`${address} weight 0`);
 }
 
@@ -31,12 +36,10 @@ export function renderRoutes(view: readonly RouteViewEntry[], palette: Palette):
     entry.host,
     entry.pathPrefix,
     entry.services.join('\n'),
-    entry.endpoints.some((endpoint) => endpoint.routable)
-      ? entry.endpoints.map((endpoint) => endpointLine(endpoint, palette)).join('\n')
-      : [
-          palette.red('no serving endpoint (503)'),
-          ...entry.endpoints.map((e) => endpointLine(e, palette)),
-        ].join('\n'),
+    [
+      ...(entry.routable ? [] : [palette.red('no serving endpoint (503)')]),
+      ...entry.endpoints.map((endpoint) => endpointLine(endpoint, palette)),
+    ].join('\n'),
     entry.sources.join('\n'),
   ]);
   return renderTable(['HOST', 'PATH', 'SERVICE', 'ENDPOINTS', 'SOURCE'], rows, palette);
