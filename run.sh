@@ -85,10 +85,13 @@ port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# A port this stack publishes must be free, unless the stack's own container holds it already.
+# A port this stack publishes must be free, unless the stack's own container publishes it already.
 require_port() {
-  local port=$1 variable=$2 holder=$3
-  stack_container_running "$holder" && return 0
+  local port=$1 variable=$2 holder=$3 container_port=$4
+  if stack_container_running "$holder" &&
+    docker port "$holder" "$container_port/tcp" 2>/dev/null | grep -q ":$port\$"; then
+    return 0
+  fi
   if port_in_use "$port"; then
     die "port $port is already in use on this machine (needed for $holder); free it or pick another, e.g. $variable=$((port + 1)) ./run.sh ${COMMAND}"
   fi
@@ -136,9 +139,9 @@ remove_containers() {
 # ---------------------------------------------------------------------------- the stack
 
 ensure_base() {
-  require_port "$HTTP_PORT" HTTP_PORT "$EDGE_CONTAINER"
-  require_port "$ADMIN_PORT" ADMIN_PORT "$EDGE_CONTAINER"
-  require_port "$ETCD_PORT" ETCD_PORT "$ETCD_CONTAINER"
+  require_port "$HTTP_PORT" HTTP_PORT "$EDGE_CONTAINER" 8080
+  require_port "$ADMIN_PORT" ADMIN_PORT "$EDGE_CONTAINER" 9090
+  require_port "$ETCD_PORT" ETCD_PORT "$ETCD_CONTAINER" 2379
   docker/build-images.sh all
 
   if ! docker network inspect "$NETWORK" >/dev/null 2>&1; then
@@ -222,12 +225,14 @@ converge_demos() {
     fi
   done
   if [[ $mode == host ]]; then
-    ensure_host_bridge
+    # Sidecars go first: a sidecar revoking its lease after the host bridge had written the
+    # same key would take the key with it.
     local sidecars
     sidecars=$(docker ps -a --filter "label=$STACK_LABEL" --filter name='^wharf-demo-[0-9]+-bridge$' \
       --format '{{.Names}}')
     # shellcheck disable=SC2086 # one name per word
     [[ -z $sidecars ]] || remove_containers $sidecars
+    ensure_host_bridge
   fi
   for ((index = 1; index <= count; index++)); do
     ensure_demo "$index" "$([[ $mode == sidecar ]] && echo yes || echo no)"
@@ -287,17 +292,20 @@ wait_for_instances() {
 }
 
 print_tips() {
-  cat <<EOF
-
-wharf demo is up. Try:
-  curl -H 'Host: $DEMO_HOST' http://localhost:$HTTP_PORT/        round-robin over the demo apps
-  curl http://$DEMO_HOST:$HTTP_PORT/                             *.localhost resolves to loopback
-  curl http://127.0.0.1:$ADMIN_PORT/routes                        the edge's route table
-  docker exec wharf-demo-1 node -e "fetch('http://127.0.0.1:8080/health/fail',{method:'POST'})"
-                                                                 demo-1 fails its check and leaves
-  docker exec wharf-demo-1 node -e "fetch('http://127.0.0.1:8080/health/pass',{method:'POST'})"
-  ./run.sh status | ./run.sh scale 4 | ./run.sh host-mode | ./run.sh down
-EOF
+  printf '\nwharf demo is up. Try:\n'
+  printf '  %-52s # %s\n' \
+    "curl -H 'Host: $DEMO_HOST' http://localhost:$HTTP_PORT/" "round-robin over the demo apps" \
+    "curl http://$DEMO_HOST:$HTTP_PORT/" "*.localhost resolves to loopback" \
+    "curl http://127.0.0.1:$ADMIN_PORT/routes" "the edge's route table" \
+    "./run.sh status" "containers and what etcd holds" \
+    "./run.sh scale 4" "four demo apps, each with its sidecar bridge" \
+    "./run.sh host-mode" "one host-wide bridge instead of sidecars" \
+    "./run.sh down" "remove everything"
+  printf '  demo-1 fails its health check and leaves the route, then comes back:\n'
+  local action
+  for action in fail pass; do
+    printf '    docker exec wharf-demo-1 node -e "fetch('"'"'http://127.0.0.1:8080/health/%s'"'"',{method:'"'"'POST'"'"'})"\n' "$action"
+  done
 }
 
 current_demo_count() {
