@@ -33,6 +33,9 @@ export function createEtcdClient(config: EtcdConfig, options: EtcdClientOptions 
       'grpc.keepalive_time_ms': 10_000,
       'grpc.keepalive_timeout_ms': 5_000,
       'grpc.keepalive_permit_without_calls': 1,
+      // etcd accepts values up to 1.5 MiB; gRPC's default 4 MiB reply limit would let three such
+      // values in one list page make the whole list fail.
+      'grpc.max_receive_message_length': 64 * 1024 * 1024,
     },
   };
   if (config.username !== undefined && config.password !== undefined) {
