@@ -57,7 +57,7 @@ async function* iterate(service: string, options: WatchServiceOptions): AsyncGen
   stop.signal.addEventListener('abort', () => wake?.(), { once: true });
 
   const watcher = new ServiceWatcher({
-    client: endWatchesCreatedAfter(client, stop.signal),
+    client,
     layout,
     ...(options.logger ? { logger: options.logger } : {}),
     onUpdate: ({ reset, changes, state }) => {
@@ -108,28 +108,4 @@ function servingEndpoints(state: RegistryState, service: string, layout: KeyLayo
     serving.push(record);
   }
   return serving.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-}
-
-/**
- * ServiceWatcher waits for its signal's `abort` event once its watch is created, so an abort that
- * lands while the watch is being created (a consumer that breaks out on the first set does just
- * that) would be missed and `run` would never resolve. Ending such a watch at once closes that
- * window; it changes nothing else.
- */
-function endWatchesCreatedAfter(client: Etcd3, signal: AbortSignal): Etcd3 {
-  return new Proxy(client, {
-    get(target, property, receiver) {
-      if (property !== 'watch') return Reflect.get(target, property, receiver);
-      return () => {
-        const builder = target.watch();
-        const create = builder.create.bind(builder);
-        builder.create = async () => {
-          const watch = await create();
-          if (signal.aborted) setImmediate(() => watch.emit('end'));
-          return watch;
-        };
-        return builder;
-      };
-    },
-  });
 }
