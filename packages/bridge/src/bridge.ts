@@ -349,10 +349,9 @@ export class Bridge {
     }
     this.#containers.set(facts.id, container);
     for (const endpoint of next.values()) {
-      if (endpoint.checker.status === 'unknown') {
-        this.#publish(container, endpoint);
-        endpoint.checker.start();
-      }
+      // Level-triggered: restate every endpoint; the writer drops what did not change.
+      this.#publish(container, endpoint);
+      endpoint.checker.start();
       endpoint.checker.setDockerStatus(facts.health);
     }
   }

@@ -71,3 +71,13 @@ describe('HealthChecker rise/fall', () => {
     expect(changes).toEqual([]);
   });
 });
+
+describe('HealthChecker.start', () => {
+  it('does nothing once closed, so a replaced checker never reports', () => {
+    const { instance, changes } = checker('none', 1, 1);
+    instance.close();
+    instance.start();
+    expect(changes).toEqual([]);
+    expect(instance.status).toBe('unknown');
+  });
+});

@@ -28,6 +28,7 @@ export class HealthChecker {
   #passes = 0;
   #failures = 0;
   #timer: NodeJS.Timeout | undefined;
+  #started = false;
   #closed = false;
 
   constructor(options: HealthCheckerOptions) {
@@ -45,7 +46,10 @@ export class HealthChecker {
     return this.#since;
   }
 
+  /** Starts probing; later calls do nothing, so there is never more than one probe loop. */
   start(): void {
+    if (this.#started || this.#closed) return;
+    this.#started = true;
     const { kind } = this.#options.check;
     if (kind === 'none') this.#set('passing');
     else if (kind === 'http' || kind === 'tcp') void this.#probe();
