@@ -13,7 +13,7 @@ type Verdict =
   | { kind: 'broken'; reason: string };
 
 /** Reads `npm audit --json` output (npm 7+ format) into a verdict on high and critical findings. */
-export function auditVerdict(stdout: string): Verdict {
+function auditVerdict(stdout: string): Verdict {
   let report: {
     error?: { code?: string; summary?: string };
     message?: string;
