@@ -2,6 +2,7 @@
 // wharf benchmarks: `npm run bench -- [scenario...] [--quick] [--duration s] [--rounds n] ...`
 // Each scenario starts what it needs on loopback, stops by itself and cleans up everything it
 // started, also on error, Ctrl-C or SIGTERM.
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { describeMachine } from './lib/machine.mjs';
 import { cleanupAll, killAllNow } from './lib/processes.mjs';
@@ -84,7 +85,12 @@ async function main() {
       if (controller.signal.aborted) break;
       progress(`${scenario.name}: start`);
       const started = Date.now();
-      const section = { ranAt: new Date().toISOString(), quick: options.quick };
+      // Other work on the machine skews every figure; the load average makes that visible.
+      const section = {
+        ranAt: new Date().toISOString(),
+        quick: options.quick,
+        loadAverageAtStart: loadavg()[0],
+      };
       try {
         section.result = await scenario.run({ options, signal: controller.signal });
       } catch (error) {
@@ -95,6 +101,7 @@ async function main() {
         await cleanupAll();
       }
       section.durationSeconds = Math.round((Date.now() - started) / 1000);
+      section.loadAverageAtEnd = loadavg()[0];
       // An interrupted scenario keeps its previous figures rather than recording a partial run.
       if (!controller.signal.aborted) results.scenarios[scenario.name] = section;
       const { markdownPath } = writeResults(results, scenarios);

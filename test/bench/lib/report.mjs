@@ -37,7 +37,7 @@ function renderMarkdown(results, scenarios) {
   }
   const bars = scenarios.flatMap((scenario) => {
     const section = results.scenarios[scenario.name];
-    return section?.result && scenario.bars ? scenario.bars(section.result) : [];
+    return section?.result ? safely(() => scenario.bars(section.result), []) : [];
   });
   if (bars.length) {
     lines.push('## Quality bars', '', '| bar | measured | met |', '|---|---|---|');
@@ -49,9 +49,30 @@ function renderMarkdown(results, scenarios) {
     const section = results.scenarios[scenario.name];
     if (!section) continue;
     lines.push(`## ${scenario.name}`, '');
-    lines.push(`Run ${section.ranAt}${section.quick ? ' (quick)' : ''}, ${section.durationSeconds} s.`, '');
+    const load =
+      section.loadAverageAtStart === undefined
+        ? ''
+        : ` 1-minute load average ${section.loadAverageAtStart.toFixed(1)} at start, ${section.loadAverageAtEnd.toFixed(1)} at end.`;
+    lines.push(
+      `Run ${section.ranAt}${section.quick ? ' (quick)' : ''}, ${section.durationSeconds} s.${load}`,
+      '',
+    );
     if (section.error) lines.push(`Failed: \`${section.error}\``, '');
-    if (section.result) lines.push(scenario.markdown(section.result), '');
+    if (section.result) {
+      lines.push(
+        safely(() => scenario.markdown(section.result), 'Stored result has an older format; run it again.'),
+        '',
+      );
+    }
   }
   return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/** Results kept from an older harness version may not fit the current renderer. */
+function safely(render, fallback) {
+  try {
+    return render();
+  } catch {
+    return fallback;
+  }
 }

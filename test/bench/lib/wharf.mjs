@@ -108,11 +108,11 @@ export async function startEdge({ etcd, workers = 1, cpus, logDir, waitReady = t
 }
 
 /** Polls the edge until a request for `host` is answered 2xx; returns ms since `since`. */
-export async function waitRoutable(edge, host, since, { agent, timeoutMs = 10_000 } = {}) {
+export async function waitRoutable(edge, host, since, { agent, path = '/', timeoutMs = 10_000 } = {}) {
   const deadline = since + timeoutMs;
   for (;;) {
     try {
-      const response = await get(`${edge.url}/`, { host, agent, timeoutMs: 1_000 });
+      const response = await get(`${edge.url}${path}`, { host, agent, timeoutMs: 1_000 });
       if (response.status >= 200 && response.status < 300) return performance.now() - since;
     } catch {
       // Keep polling.

@@ -18,6 +18,9 @@ import { round, summary } from '../lib/stats.mjs';
 import { bridgeBuilt, bridgeMain, edgeBuilt, PREFIX, startEdge } from '../lib/wharf.mjs';
 
 const CHECK = 'http:/health';
+// The demo image's HEALTHCHECK also emits exec_* and health_status events; they say nothing
+// about which phase of a restart a request fell in.
+const LIFECYCLE = new Set(['create', 'start', 'restart', 'kill', 'die', 'stop']);
 const TRIAL_SHUTDOWN_DELAY_MS = 1_000;
 const REFERENCES = [
   'Traefik Docker provider: configuration changes are throttled by providersThrottleDuration, default 2 s (documented).',
@@ -29,8 +32,24 @@ function rounded(values) {
   return { n: s.n, p50: round(s.p50), p99: round(s.p99), max: round(s.max) };
 }
 
-/** One start/stop trial: returns start → first routed and kill → last new request, in ms. */
-async function trial({ index, service, host, loop, events }) {
+/**
+ * Watches this run's endpoint records and remembers, per container name, when each was first
+ * seen draining: the registry side of "stop sending it requests", independent of anything the
+ * edge may infer from the dying process's own behaviour.
+ */
+async function watchDraining(client, service) {
+  const drainingAt = new Map();
+  const watcher = await client.watch().prefix(`${PREFIX}/services/${service}/`).create();
+  watcher.on('put', (kv) => {
+    const record = JSON.parse(kv.value.toString());
+    const name = record.container?.name;
+    if (record.state === 'draining' && name && !drainingAt.has(name)) drainingAt.set(name, nowMs());
+  });
+  return { drainingAt, close: () => watcher.cancel() };
+}
+
+/** One start/stop trial: start → first routed, kill → draining in etcd, kill → last request (ms). */
+async function trial({ index, service, host, loop, events, draining }) {
   const name = `${RUN_ID}-conv-${index}`;
   await runContainer({
     name,
@@ -47,10 +66,15 @@ async function trial({ index, service, host, loop, events }) {
   const stopping = runCommand('docker', ['stop', '-t', '10', name]);
   const killed = await events.waitFor((event) => event.name === name && event.action === 'kill');
   await stopping;
+  const drainingAt = draining.drainingAt.get(name);
   const served = loop.samples.filter((sample) => sample.instance === name);
   const lastSent = Math.max(...served.map((sample) => sample.sentAt));
   await removeContainers([name]);
-  return { startToRoutedMs, killToLastRequestMs: lastSent - killed.timeMs };
+  return {
+    startToRoutedMs,
+    killToDrainingMs: drainingAt === undefined ? null : drainingAt - killed.timeMs,
+    killToLastRequestMs: lastSent - killed.timeMs,
+  };
 }
 
 /** Restarts every replica in turn under load; each must serve again before the next goes. */
@@ -65,7 +89,23 @@ async function rollingRestart({ replicas, loop, events }) {
     await loop.waitFor((sample) => sample.instance === name && sample.sentAt > restarted.timeMs, 30_000);
   }
   const samples = loop.samples.slice(from);
-  return { requests: samples.length, failed: samples.filter(failed).length };
+  const failures = samples.filter(failed);
+  return {
+    requests: samples.length,
+    failed: failures.length,
+    failures: failures.map((f) => explain(f, events)),
+  };
+}
+
+/** Places a failed request after the latest Docker event for the replicas, to show the phase. */
+function explain(sample, events) {
+  const before = events.events
+    .filter((event) => LIFECYCLE.has(event.action) && event.timeMs <= sample.sentAt)
+    .at(-1);
+  const kind = sample.error ?? `HTTP ${sample.status}`;
+  if (!before) return kind;
+  const replica = before.name.slice(RUN_ID.length + 1);
+  return `${kind} sent ${round(sample.sentAt - before.timeMs)} ms after ${replica} ${before.action}`;
 }
 
 export async function run({ options, signal }) {
@@ -79,7 +119,9 @@ export async function run({ options, signal }) {
   const events = followEvents();
   const replicas = [0, 1, 2].map((i) => `${RUN_ID}-replica-${i}`);
   let loop;
+  let draining;
   try {
+    draining = await watchDraining(etcd.client, service);
     const edge = await startEdge({ etcd: etcd.endpoint });
     start('wharf-bridge', process.execPath, [bridgeMain], {
       env: {
@@ -105,11 +147,11 @@ export async function run({ options, signal }) {
     const trials = [];
     for (let index = 0; index < options.trials; index++) {
       signal.throwIfAborted();
-      const result = await trial({ index, service, host, loop, events });
+      const result = await trial({ index, service, host, loop, events, draining });
       trials.push(result);
       progress(
         `convergence: trial ${index + 1}/${options.trials}: start → routed ${Math.round(result.startToRoutedMs)} ms, ` +
-          `kill → last request ${round(result.killToLastRequestMs)} ms`,
+          `kill → draining in etcd ${round(result.killToDrainingMs)} ms, kill → last request ${round(result.killToLastRequestMs)} ms`,
       );
     }
     const trialSamples = loop.samples.length;
@@ -126,6 +168,8 @@ export async function run({ options, signal }) {
     }
     await loop.stop();
     const failures = loop.samples.filter(failed);
+    const failureExamples = restarts.flatMap((r) => r.failures).slice(0, 20);
+    for (const r of restarts) delete r.failures;
     return {
       setup: {
         replicas: replicas.length,
@@ -135,14 +179,17 @@ export async function run({ options, signal }) {
         restartShutdownDelayMs: 0,
       },
       startToRoutedMs: rounded(trials.map((t) => t.startToRoutedMs)),
+      killToDrainingMs: rounded(trials.map((t) => t.killToDrainingMs).filter((ms) => ms !== null)),
       killToLastRequestMs: rounded(trials.map((t) => t.killToLastRequestMs)),
       trialRequests: { requests: trialSamples, failed: trialFailures },
       rollingRestarts: restarts,
       failureKinds: [...new Set(failures.map((sample) => sample.error ?? `HTTP ${sample.status}`))],
+      failureExamples,
       references: REFERENCES,
     };
   } finally {
     await loop?.stop();
+    await draining?.close();
     events.close();
     await removeContainers(replicas);
     await etcd.close();
@@ -178,12 +225,23 @@ export function markdown(result) {
     '| measure | p50 ms | p99 ms | max ms | n |',
     '|---|---:|---:|---:|---:|',
     row('container `start` event → first request answered by it', result.startToRoutedMs),
-    row('Docker `kill` event → last new request sent to it', result.killToLastRequestMs),
+    row('Docker `kill` event → its endpoint seen `draining` by an etcd watcher', result.killToDrainingMs),
+    row('Docker `kill` event → last new request it answered', result.killToLastRequestMs),
     '',
     `Rolling restarts (\`docker restart\` each replica in turn, next one after the previous serves again): ` +
       result.rollingRestarts.map((r) => `${r.failed} failed of ${r.requests}`).join('; ') +
       `. Requests failed during the start/stop trials: ${result.trialRequests.failed} of ${result.trialRequests.requests}.` +
       (result.failureKinds.length ? ` Failure kinds: ${result.failureKinds.join(', ')}.` : ''),
+    '',
+    ...(result.failureExamples?.length
+      ? [
+          'Failed requests, placed after the latest Docker event:',
+          '',
+          ...result.failureExamples.map((text) => `- ${text}`),
+          '',
+        ]
+      : []),
+    'A negative kill → last request means the last request the container answered was sent before Docker logged the `kill` event.',
     '',
     'References (documented, not measured here):',
     '',

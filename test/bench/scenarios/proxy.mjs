@@ -40,6 +40,7 @@ async function startTargets({ workers, etcd, backend, cpus }) {
   targets.push({ name: 'redbird', ...(await startRedbird(common)) });
   for (const target of targets) {
     target.url = `http://127.0.0.1:${target.port}`;
+    const since = performance.now();
     try {
       await waitForHttp(`${target.url}/small`, {
         host: HOST,
@@ -51,6 +52,7 @@ async function startTargets({ workers, etcd, backend, cpus }) {
         `${target.name} does not answer: ${error.message}\n${target.handle.log().slice(-1500)}`,
       );
     }
+    progress(`proxy: ${target.name} answers (waited ${Math.round(performance.now() - since)} ms)`);
   }
   return targets;
 }
