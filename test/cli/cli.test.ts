@@ -305,6 +305,27 @@ describe('wharf CLI against a real etcd', () => {
     }
   });
 
+  it('reads a registry larger than one range page, at one revision', async () => {
+    const ids = Array.from(
+      { length: 2_100 },
+      (_, index) => `${node}:bulk-${String(index).padStart(4, '0')}:80`,
+    );
+    for (let start = 0; start < ids.length; start += 250) {
+      await Promise.all(
+        ids
+          .slice(start, start + 250)
+          .map((bulkId, offset) =>
+            client
+              .put(layout.endpointKey('bulk', bulkId))
+              .value(endpoint('bulk', bulkId, 10_000 + start + offset)),
+          ),
+      );
+    }
+    const result = await runCli(['ls', 'bulk', '--json'], env);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).map((row: { record: { id: string } }) => row.record.id)).toEqual(ids);
+  });
+
   it('reads another prefix with --prefix', async () => {
     const other = new KeyLayout(`/other-${suffix}`);
     await client

@@ -11,6 +11,15 @@ import { undrainCommand } from './commands/undrain.js';
 import { watchCommand } from './commands/watch.js';
 import { type GlobalFlags, runCommand } from './run-command.js';
 
+// gRPC sets the TLS server name even for IP endpoints, and Node warns about it on every TLS
+// connection (DEP0123). That warning is noise for an operator typing `--etcd https://10.0.0.9:2379`;
+// every other warning is printed as usual.
+process.removeAllListeners('warning');
+process.on('warning', (warning: Error & { code?: string }) => {
+  if (warning.code === 'DEP0123') return;
+  process.stderr.write(`wharf: warning: ${warning.name}: ${warning.message}\n`);
+});
+
 const controller = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort());
 // A closed pipe (`wharf watch | head`) ends the command instead of crashing it.

@@ -31,6 +31,7 @@ export async function runCli(args: readonly string[], env: Record<string, string
     const { stdout, stderr } = await execFileAsync('node', [CLI, ...args], {
       env: cleanEnv(env),
       timeout: 30_000,
+      maxBuffer: 64 * 1024 * 1024,
     });
     return { code: 0, stdout, stderr, ms: Date.now() - started };
   } catch (error) {
