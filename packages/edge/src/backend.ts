@@ -28,6 +28,8 @@ export class Backend {
     this.key = key;
     this.agent = new Agent({
       keepAlive: true,
+      // Small proxied writes must not wait for delayed ACKs (Nagle).
+      noDelay: true,
       maxFreeSockets: options.maxFreeSockets ?? 64,
       timeout: options.freeSocketTimeoutMs ?? 4_000,
       scheduling: 'lifo',

@@ -99,11 +99,27 @@ export class Edge {
 
   /** Serves until `signal` aborts; resolves after in-flight requests finished (or the grace ran out). */
   async run(signal: AbortSignal): Promise<void> {
+    // If one listener fails (a port in use), the other stops too instead of running alone.
+    const parts = new AbortController();
+    const stop = () => parts.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    if (signal.aborted) stop();
     const stopWatch = new AbortController();
     const watching = this.watcher.run(stopWatch.signal);
+    const guard = (running: Promise<void> | undefined) =>
+      running?.catch((error: unknown) => {
+        stop();
+        throw error;
+      });
     try {
-      await Promise.all([this.server.run(signal), this.admin?.run(signal)]);
+      const results = await Promise.allSettled([
+        guard(this.server.run(parts.signal)),
+        guard(this.admin?.run(parts.signal)),
+      ]);
+      const failure = results.find((result) => result.status === 'rejected');
+      if (failure) throw failure.reason;
     } finally {
+      signal.removeEventListener('abort', stop);
       // The table stays live until the last in-flight request is done.
       stopWatch.abort();
       await watching;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import cluster from 'node:cluster';
-import { ConfigError, createEtcdClient, createLogger } from '@wharf/core';
+import { ConfigError, createEtcdClient, createLogger, type Logger } from '@wharf/core';
 import { ClusterPrimary } from './cluster-primary.js';
 import { connectClusterWorker } from './cluster-worker.js';
 import { Edge } from './edge.js';
@@ -20,25 +20,35 @@ if (config) {
   const controller = new AbortController();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => controller.abort());
 
-  if (config.workers > 1 && cluster.isPrimary) {
-    await new ClusterPrimary({ config, logger }).run(controller.signal);
-  } else {
-    const client = createEtcdClient(config.common.etcd);
-    const clustered = cluster.isWorker;
-    let disconnect = () => {};
-    const edge = new Edge({
-      config,
-      client,
-      logger,
-      admin: !clustered,
-      onReady: () => process.send?.({ type: 'wharf:ready' }),
-    });
-    if (clustered) disconnect = connectClusterWorker(edge);
-    try {
-      await edge.run(controller.signal);
-    } finally {
-      disconnect();
-      client.close();
+  try {
+    if (config.workers > 1 && cluster.isPrimary) {
+      await new ClusterPrimary({ config, logger }).run(controller.signal);
+    } else {
+      await runEdge(config, logger, controller.signal);
     }
+  } catch (error) {
+    // Start-up failures (a port in use) end here: one fatal line, non-zero exit.
+    logger.fatal({ err: error, code: (error as { code?: string }).code }, 'wharf-edge failed');
+    process.exitCode = 1;
+  }
+}
+
+async function runEdge(config: EdgeConfig, logger: Logger, signal: AbortSignal): Promise<void> {
+  const client = createEtcdClient(config.common.etcd);
+  const clustered = cluster.isWorker;
+  let disconnect = () => {};
+  const edge = new Edge({
+    config,
+    client,
+    logger,
+    admin: !clustered,
+    onReady: () => process.send?.({ type: 'wharf:ready' }),
+  });
+  if (clustered) disconnect = connectClusterWorker(edge);
+  try {
+    await edge.run(signal);
+  } finally {
+    disconnect();
+    client.close();
   }
 }
