@@ -241,6 +241,22 @@ describe('wharf CLI against a real etcd', () => {
     }
   });
 
+  it('watch rides out an etcd restart and prints what changed meanwhile', async () => {
+    const watch = spawnCli(['watch', 'api', '--json'], env);
+    try {
+      await eventually(() => expect(watch.lines).toHaveLength(1));
+      await etcd.stop();
+      await etcd.start();
+      const api2 = `${node}:api-2:9000`;
+      await client.put(layout.endpointKey('api', api2)).value(endpoint('api', api2, 2002));
+      await eventually(() => expect(watch.lines).toHaveLength(2), 20_000);
+      expect(JSON.parse(watch.lines[1] ?? '{}')).toMatchObject({ event: 'add', id: api2 });
+      expect(await watch.interrupt()).toBe(0);
+    } finally {
+      watch.kill();
+    }
+  });
+
   it('reports an unreachable etcd within seconds, naming the endpoint, with exit status 2', async () => {
     const refused = `http://127.0.0.1:${await freePort()}`;
     for (const command of [['ls'], ['watch'], ['drain', web1]]) {
