@@ -1,6 +1,6 @@
 import { createEtcdClient, KeyLayout } from '@wharf/core';
 import { Edge, loadEdgeConfig } from '@wharf/edge';
-import type { Etcd3 } from 'etcd3';
+import { type Etcd3, Etcd3 as Etcd3Client } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { EtcdServer } from '../support/etcd-server.js';
@@ -155,6 +155,61 @@ describe('wharf-edge re-lists after compaction (in-process, watch held back)', (
       await running;
       await target.close();
       client.close();
+      await etcd.close();
+    }
+  });
+});
+
+describe('wharf-edge with etcd authentication', () => {
+  it('re-authenticates after its token expired and etcd restarted', async () => {
+    let authEnabled = false;
+    const etcd = await EtcdServer.start({
+      args: ['--auth-token=simple', '--auth-token-ttl=1'],
+      // Once auth is on, the readiness probe after a restart must log in too.
+      probe: (endpoint) =>
+        new Etcd3Client({
+          hosts: endpoint,
+          dialTimeout: 500,
+          ...(authEnabled ? { auth: { username: 'root', password: 'root-secret' } } : {}),
+        }),
+    });
+    const admin = createEtcdClient({ endpoints: [etcd.endpoint] });
+    const authLayout = new KeyLayout(`/wharf-edge-auth-${process.pid}`);
+    const a = await TestBackend.start('auth-a');
+    const b = await TestBackend.start('auth-b');
+    let edge: EdgeProcess | undefined;
+    let client: Etcd3 | undefined;
+    try {
+      await admin.role('root').create();
+      await admin.user('root').create('root-secret');
+      await admin.user('root').addRole('root');
+      await admin.auth.authEnable();
+      authEnabled = true;
+      client = createEtcdClient({ endpoints: [etcd.endpoint], username: 'root', password: 'root-secret' });
+      await putEndpoint(client, authLayout, 'auth', 'n1:auth-a:80', a.port, { host: 'auth.test' });
+      edge = await EdgeProcess.start({
+        etcd: etcd.endpoint,
+        prefix: authLayout.prefix,
+        env: { WHARF_ETCD_USERNAME: 'root', WHARF_ETCD_PASSWORD: 'root-secret' },
+      });
+      await eventually(async () => expect((await get(edge!.url, 'auth.test')).status).toBe(200));
+      // Let the simple token expire (TTL 1 s), then restart etcd: the watch must re-list with a new token.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      await etcd.stop();
+      await etcd.start();
+      await putEndpoint(client, authLayout, 'auth', 'n1:auth-b:80', b.port, { host: 'auth.test' });
+      await eventually(async () => {
+        const seen = new Set<string>();
+        for (let i = 0; i < 4; i++)
+          seen.add((await get(edge!.url, 'auth.test')).headers.get('x-backend') ?? '');
+        expect(seen).toEqual(new Set(['auth-a', 'auth-b']));
+      }, 20_000);
+    } finally {
+      await edge?.kill();
+      client?.close();
+      admin.close();
+      await a.close();
+      await b.close();
       await etcd.close();
     }
   });
