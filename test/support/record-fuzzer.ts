@@ -113,8 +113,10 @@ const FIELD_MUTATIONS: Record<string, readonly unknown[]> = {
 const REQUIRED = ['v', 'service', 'id', 'address', 'port', 'node', 'bridge', 'state', 'registeredAt'];
 
 /**
- * Addresses that are well-formed but must never be proxied to: link-local (where cloud metadata
- * services live) in IPv4, IPv6 and IPv4-mapped form, and AWS's IPv6 metadata address.
+ * Addresses that pass the record schema but must never be proxied to: link-local (where cloud
+ * metadata services live) in IPv4, IPv6 and IPv4-mapped form, AWS's IPv6 metadata address, and
+ * 169.254.169.254 spelled as a number, in hex, octal or short dotted form, which the schema takes
+ * for a DNS name and the system resolver turns back into the metadata address.
  */
 export const FORBIDDEN_ADDRESSES = [
   '169.254.169.254',
@@ -122,8 +124,12 @@ export const FORBIDDEN_ADDRESSES = [
   '169.254.255.254',
   'fe80::1',
   'fe80::a9fe:a9fe',
-  'fd00:ec2::254',
   '::ffff:169.254.169.254',
+  'fd00:ec2::254',
+  '2852039166',
+  '0xa9fea9fe',
+  '169.254.43518',
+  '0251.0376.0251.0376',
 ];
 
 // Kept under the 64 KiB record limit so the JSON parser and the schema see them, not the size check.

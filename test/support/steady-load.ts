@@ -1,0 +1,133 @@
+import { Agent, request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface LoadOptions {
+  /** Base URL of the edge, e.g. http://127.0.0.1:8080. */
+  readonly url: string;
+  /** Host header to send. */
+  readonly host: string;
+  readonly path?: string;
+  /** Concurrent request loops (default 4). */
+  readonly concurrency?: number;
+  /** Pause between one loop's requests, in ms (default 5): steady, not flat out, on 2 cores. */
+  readonly pauseMs?: number;
+  /** Per-request timeout, in ms (default 5,000). */
+  readonly timeoutMs?: number;
+}
+
+export interface LoadReport {
+  readonly sent: number;
+  readonly ok: number;
+  readonly failed: number;
+  /** Count per status code or error code of the failed requests. */
+  readonly failures: Readonly<Record<string, number>>;
+  /** Count per `x-instance` / `x-backend` response header: who served. */
+  readonly servedBy: Readonly<Record<string, number>>;
+  readonly durationMs: number;
+}
+
+/**
+ * Steady HTTP traffic through the edge over keep-alive connections, counting every request that
+ * did not get a 2xx. Start it, apply a fault, then `stop()` for the report.
+ */
+export class SteadyLoad {
+  readonly #options: Required<LoadOptions>;
+  readonly #agent: Agent;
+  readonly #controller = new AbortController();
+  readonly #failures: Record<string, number> = {};
+  readonly #servedBy: Record<string, number> = {};
+  #sent = 0;
+  #ok = 0;
+  #loops: Promise<void>[] = [];
+  #started = 0;
+
+  constructor(options: LoadOptions) {
+    this.#options = { path: '/', concurrency: 4, pauseMs: 5, timeoutMs: 5_000, ...options };
+    this.#agent = new Agent({ keepAlive: true, maxSockets: this.#options.concurrency });
+  }
+
+  static start(options: LoadOptions): SteadyLoad {
+    const load = new SteadyLoad(options);
+    load.#started = Date.now();
+    load.#loops = Array.from({ length: load.#options.concurrency }, () => load.#loop());
+    return load;
+  }
+
+  get sent(): number {
+    return this.#sent;
+  }
+
+  get ok(): number {
+    return this.#ok;
+  }
+
+  get failed(): number {
+    return this.#sent - this.#ok;
+  }
+
+  async #loop(): Promise<void> {
+    const signal = this.#controller.signal;
+    while (!signal.aborted) {
+      this.#sent += 1;
+      const outcome = await this.#once();
+      if (outcome.ok) {
+        this.#ok += 1;
+        if (outcome.servedBy) this.#servedBy[outcome.servedBy] = (this.#servedBy[outcome.servedBy] ?? 0) + 1;
+      } else {
+        this.#failures[outcome.reason] = (this.#failures[outcome.reason] ?? 0) + 1;
+      }
+      await sleep(this.#options.pauseMs, undefined, { signal }).catch(() => {});
+    }
+  }
+
+  #once(): Promise<{ ok: true; servedBy?: string } | { ok: false; reason: string }> {
+    const url = new URL(this.#options.path, this.#options.url);
+    return new Promise((resolve) => {
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname + url.search,
+          headers: { host: this.#options.host },
+          agent: this.#agent,
+          timeout: this.#options.timeoutMs,
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            const servedBy = res.headers['x-instance'] ?? res.headers['x-backend'];
+            resolve(
+              status >= 200 && status < 300
+                ? { ok: true, servedBy: typeof servedBy === 'string' ? servedBy : undefined }
+                : { ok: false, reason: String(status) },
+            );
+          });
+          res.on('error', (error: NodeJS.ErrnoException) =>
+            resolve({ ok: false, reason: error.code ?? 'error' }),
+          );
+        },
+      );
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
+      req.on('error', (error: NodeJS.ErrnoException) =>
+        resolve({ ok: false, reason: error.code ?? 'error' }),
+      );
+      req.end();
+    });
+  }
+
+  /** Stops sending, waits for requests in flight, and reports. */
+  async stop(): Promise<LoadReport> {
+    this.#controller.abort();
+    await Promise.all(this.#loops);
+    this.#agent.destroy();
+    return {
+      sent: this.#sent,
+      ok: this.#ok,
+      failed: this.#sent - this.#ok,
+      failures: { ...this.#failures },
+      servedBy: { ...this.#servedBy },
+      durationMs: Date.now() - this.#started,
+    };
+  }
+}
