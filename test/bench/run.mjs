@@ -26,7 +26,8 @@ const usage = `usage: npm run bench -- [${scenarios.map((s) => s.name).join('|')
   --rounds <n>       interleaved proxy rounds (default 3, quick 1)
   --connections <n>  wrk connections (default 64)
   --workers <list>   proxy worker counts, e.g. 1,2 (default 1,2)
-  --trials <n>       convergence/scale trials (default 20, quick 5)`;
+  --trials <n>       convergence/scale trials (default 20, quick 5)
+  --profile          proxy: run wharf-edge with --cpu-prof into test/bench/results/tmp/`;
 
 function parseOptions(argv) {
   const { values, positionals } = parseArgs({
@@ -39,6 +40,7 @@ function parseOptions(argv) {
       connections: { type: 'string' },
       workers: { type: 'string' },
       trials: { type: 'string' },
+      profile: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -59,6 +61,7 @@ function parseOptions(argv) {
     connections: integer('connections', 64),
     trials: integer('trials', values.quick ? 5 : 20),
     workers: values.workers?.split(',').map(Number),
+    profile: values.profile,
   };
 }
 

@@ -66,11 +66,19 @@ export async function putEndpoints(client, records, batch = 500) {
  * Starts wharf-edge on free loopback ports. `waitReady` polls /readyz; the returned
  * `readyMs` counts from spawn.
  */
-export async function startEdge({ etcd, workers = 1, cpus, logDir, waitReady = true, env = {} }) {
+export async function startEdge({
+  etcd,
+  workers = 1,
+  cpus,
+  logDir,
+  waitReady = true,
+  env = {},
+  nodeArgs = [],
+}) {
   const port = await freePort();
   const adminPort = await freePort();
   const spawnedAt = performance.now();
-  const handle = start('wharf-edge', process.execPath, [edgeMain], {
+  const handle = start('wharf-edge', process.execPath, [...nodeArgs, edgeMain], {
     cpus,
     logDir,
     env: {

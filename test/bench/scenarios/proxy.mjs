@@ -1,9 +1,11 @@
 // Scenario "proxy": requests/s and latency through wharf-edge and peer proxies, same backend,
 // same load generator, interleaved rounds.
+import { join } from 'node:path';
 import { startEtcd } from '../lib/etcd.mjs';
 import { waitForHttp } from '../lib/http.mjs';
 import { groupUsage } from '../lib/processes.mjs';
 import { progress } from '../lib/progress.mjs';
+import { resultsDir } from '../lib/report.mjs';
 import { median, round } from '../lib/stats.mjs';
 import { edgeBuilt, endpointRecord, putEndpoint, startEdge } from '../lib/wharf.mjs';
 import { wrk } from '../lib/wrk.mjs';
@@ -25,11 +27,13 @@ function placement(workers) {
   return workers === 1 ? { proxy: '1', load: '0', backend: '0' } : { proxy: undefined, load: undefined };
 }
 
-async function startTargets({ workers, etcd, backend, cpus }) {
+async function startTargets({ workers, etcd, backend, cpus, profile }) {
   const common = { backendPort: backend.port, workers, cpus };
   const targets = [{ name: 'direct', port: backend.port, handle: backend.handle }];
   if (edgeBuilt()) {
-    const edge = await startEdge({ etcd: etcd.endpoint, workers, cpus });
+    // A CPU profile is written when the edge exits: open it in Chrome DevTools or speedscope.
+    const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(resultsDir, 'tmp')}`] : [];
+    const edge = await startEdge({ etcd: etcd.endpoint, workers, cpus, nodeArgs });
     targets.push({ name: 'wharf-edge', port: edge.port, handle: edge.handle });
   } else {
     progress('proxy: packages/edge/dist/main.js missing (run npx tsc -b); wharf-edge skipped');
@@ -89,6 +93,8 @@ function summarise(rounds) {
 export async function run({ options, signal }) {
   const workerCounts = options.workers ?? [1, 2];
   const load = { connections: options.connections, durationSeconds: options.duration };
+  // Node's JIT needs a few seconds per worker before its figures settle; every target gets the same.
+  const warmupSeconds = options.quick ? 2 : 4;
   const etcd = await startEtcd();
   const runs = [];
   try {
@@ -100,7 +106,13 @@ export async function run({ options, signal }) {
         etcd.client,
         endpointRecord({ service: 'bench', id: 'bench:backend:80', port: backend.port, hosts: [HOST] }),
       );
-      const targets = await startTargets({ workers, etcd, backend, cpus: cpus.proxy });
+      const targets = await startTargets({
+        workers,
+        etcd,
+        backend,
+        cpus: cpus.proxy,
+        profile: options.profile,
+      });
       try {
         for (const target of targets) {
           for (const path of Object.values(SIZES)) {
@@ -109,7 +121,7 @@ export async function run({ options, signal }) {
               url: `${target.url}${path}`,
               host: HOST,
               connections: load.connections,
-              durationSeconds: 2,
+              durationSeconds: warmupSeconds,
               cpus: cpus.load,
             });
           }
@@ -153,7 +165,7 @@ export async function run({ options, signal }) {
       connections: load.connections,
       durationSeconds: load.durationSeconds,
       rounds: options.rounds,
-      warmupSeconds: 2,
+      warmupSeconds,
       backend: 'nginx, 1 worker, static files (small: 29 B, 16k: 16384 B)',
       host: HOST,
     },
@@ -176,7 +188,7 @@ export function bars(result) {
 export function markdown(result) {
   const lines = [
     `Load: ${result.settings.loadGenerator}, ${result.settings.connections} connections, ${result.settings.durationSeconds} s per round, ` +
-      `${result.settings.rounds} interleaved rounds (medians shown), ${result.settings.warmupSeconds} s warm-up per target. ` +
+      `${result.settings.rounds} interleaved rounds (medians shown), ${result.settings.warmupSeconds} s warm-up per target and size. ` +
       `Backend: ${result.settings.backend}.`,
     '',
   ];

@@ -102,7 +102,7 @@ async function edgeSection({ options, signal }) {
       progress(`scale: writing ${size} endpoints to etcd`);
       await putEndpoints(etcd.client, tableRecords(written, size));
       written = size;
-      const cold = await coldStarts(etcd, options.quick ? 2 : 5);
+      const cold = await coldStarts(etcd, options.quick ? 2 : size > 10_000 ? 3 : 5);
       progress(
         `scale: ${size} endpoints: cold start to ready p50 ${round(median(cold.readyMs))} ms, RSS ${round(cold.rssMiB)} MiB`,
       );
