@@ -4,6 +4,8 @@ import type { Logger } from '@wharf/core';
 import { Backoff, silentLogger } from '@wharf/core';
 import { AggregatorRegistry } from 'prom-client';
 import { AdminServer } from './admin-server.js';
+import { Dashboard } from './dashboard.js';
+import { clusterRouteCounters } from './dashboard-cluster-counters.js';
 import { mountEdgeAdmin, type RoutesDocument } from './edge-admin.js';
 import type { EdgeConfig } from './edge-config.js';
 
@@ -53,6 +55,17 @@ export class ClusterPrimary {
       metricsContentType: this.#aggregator.contentType,
       routes: () => this.#routesFromWorker(),
     });
+    // Rates sum every worker's counters; the table is one worker's (as `/routes`).
+    new Dashboard(
+      {
+        routes: () => this.#routesFromWorker(),
+        counters: async () => clusterRouteCounters(await this.#aggregator.clusterMetrics()),
+        ready: () => this.#allReady(),
+        scope: 'cluster',
+        workers: options.config.workers,
+      },
+      { logger: options.logger },
+    ).mount(this.admin);
   }
 
   async run(signal: AbortSignal): Promise<void> {

@@ -27,7 +27,10 @@ export function clusterRouteCounters(text: string): RouteCounters[] {
 }
 
 /** `name{a="x",b="y\"z"} 12` from just after the `{`; label values use Prometheus's escapes. */
-function parseSample(line: string, start: number): { labels: Map<string, string>; value: number } | undefined {
+function parseSample(
+  line: string,
+  start: number,
+): { labels: Map<string, string>; value: number } | undefined {
   const labels = new Map<string, string>();
   let index = start;
   while (index < line.length && line[index] !== '}') {
@@ -52,6 +55,11 @@ function parseSample(line: string, start: number): { labels: Map<string, string>
     if (line[index] === ',') index += 1;
   }
   if (line[index] !== '}') return undefined;
-  const value = Number(line.slice(index + 1).trim().split(' ')[0]);
+  const value = Number(
+    line
+      .slice(index + 1)
+      .trim()
+      .split(' ')[0],
+  );
   return { labels, value };
 }

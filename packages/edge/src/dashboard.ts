@@ -1,0 +1,266 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger, RegistryState } from '@wharf/core';
+import { silentLogger } from '@wharf/core';
+import type { AdminServer } from './admin-server.js';
+import { sendText } from './admin-server.js';
+import { DASHBOARD_HTML, DASHBOARD_SCRIPT, DASHBOARD_STYLE } from './dashboard-page.js';
+import { DashboardRates } from './dashboard-rates.js';
+import {
+  type DashboardStatus,
+  type DashboardTick,
+  dashboardBackends,
+  dashboardStatus,
+  dashboardTable,
+  sseFrame,
+} from './dashboard-snapshot.js';
+import type { RoutesDocument } from './edge-admin.js';
+import type { RouteCounters } from './route-stats.js';
+
+/** Where the dashboard reads from: an edge process, or a cluster primary asking its workers. */
+export interface DashboardSources {
+  readonly routes: () => Promise<RoutesDocument> | RoutesDocument;
+  readonly counters: () => Promise<Iterable<RouteCounters>> | Iterable<RouteCounters>;
+  readonly ready: () => boolean;
+  /** Endpoint records and drains (health, tags, drain reasons); an edge process has them, a primary not. */
+  readonly registry?: () => RegistryState;
+  /** Calls `listener` on each new route table; without it, changes are noticed on the next tick. */
+  readonly subscribe?: (listener: () => void) => () => void;
+  readonly scope?: DashboardStatus['scope'];
+  readonly workers?: number;
+}
+
+export interface DashboardOptions {
+  readonly logger?: Logger;
+  /** Concurrent `/events` streams; more are refused with 503 so a forgotten tab farm cannot load the edge. */
+  readonly maxClients?: number;
+  readonly tickMs?: number;
+  readonly heartbeatMs?: number;
+  /** Table messages are coalesced to at most one per this interval during change storms. */
+  readonly tableIntervalMs?: number;
+  readonly now?: () => number;
+}
+
+/** A stream whose unsent output grew past this is too slow to follow and is dropped. */
+const MAX_BUFFERED_BYTES = 1 << 20;
+
+const PAGE_HEADERS = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  // Nothing inline runs and nothing leaves the admin listener, even if a value slipped past escaping.
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+};
+
+/**
+ * The live dashboard on the admin listener: `/` (one page, its script and style served from
+ * strings, no external assets) and `/events`, a Server-Sent Events stream. A client gets a
+ * snapshot on connect, a `table` message on each route table change and a `tick` about once a
+ * second with per-route rates computed from the request counters; comment heartbeats keep idle
+ * proxies from closing the stream. Work happens only while someone is watching.
+ */
+export class Dashboard {
+  readonly #sources: DashboardSources;
+  readonly #logger: Logger;
+  readonly #maxClients: number;
+  readonly #tickMs: number;
+  readonly #heartbeatMs: number;
+  readonly #tableIntervalMs: number;
+  readonly #now: () => number;
+  readonly #rates = new DashboardRates();
+  readonly #clients = new Set<ServerResponse>();
+  #unsubscribe: (() => void) | undefined;
+  #tickTimer: NodeJS.Timeout | undefined;
+  #heartbeatTimer: NodeJS.Timeout | undefined;
+  #tableTimer: NodeJS.Timeout | undefined;
+  #lastTableAt = 0;
+  #tableVersion = '';
+  #ticking = false;
+  #failing = false;
+  #closed = false;
+
+  constructor(sources: DashboardSources, options: DashboardOptions = {}) {
+    this.#sources = sources;
+    this.#logger = (options.logger ?? silentLogger).child({ component: 'dashboard' });
+    this.#maxClients = options.maxClients ?? 16;
+    this.#tickMs = options.tickMs ?? 1_000;
+    this.#heartbeatMs = options.heartbeatMs ?? 15_000;
+    this.#tableIntervalMs = options.tableIntervalMs ?? 250;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Mounts `/`, `/dashboard.js`, `/dashboard.css` and `/events` on `admin`. */
+  mount(admin: AdminServer): this {
+    admin.mount('/', (_req, res) => this.#asset(res, DASHBOARD_HTML, 'text/html; charset=utf-8'));
+    admin.mount('/dashboard.js', (_req, res) =>
+      this.#asset(res, DASHBOARD_SCRIPT, 'text/javascript; charset=utf-8'),
+    );
+    admin.mount('/dashboard.css', (_req, res) =>
+      this.#asset(res, DASHBOARD_STYLE, 'text/css; charset=utf-8'),
+    );
+    admin.mount('/events', (req, res) => this.#stream(req, res));
+    return this;
+  }
+
+  /** Streams currently open. */
+  get clients(): number {
+    return this.#clients.size;
+  }
+
+  /** Ends every stream and stops the timers; idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const res of this.#clients) res.end();
+    this.#clients.clear();
+    this.#stop();
+  }
+
+  #asset(res: ServerResponse, body: string, contentType: string): void {
+    res.writeHead(200, {
+      ...PAGE_HEADERS,
+      'content-type': contentType,
+      'content-length': Buffer.byteLength(body),
+    });
+    res.end(body);
+  }
+
+  async #stream(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.#closed || this.#clients.size >= this.#maxClients) {
+      res.setHeader('retry-after', '10');
+      sendText(res, 503, 'too many dashboard streams\n');
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'x-accel-buffering': 'no',
+    });
+    res.flushHeaders();
+    res.socket?.setNoDelay(true);
+    this.#clients.add(res);
+    const remove = () => {
+      if (this.#clients.delete(res) && this.#clients.size === 0) this.#stop();
+    };
+    req.once('close', remove);
+    res.once('close', remove);
+    if (this.#clients.size === 1) this.#start();
+    // EventSource reconnects by itself; a short retry hides edge restarts from the operator.
+    res.write('retry: 2000\n\n');
+    const tick = await this.#readTick();
+    const document = await this.#sources.routes();
+    if (!this.#clients.has(res)) return;
+    this.#write(
+      res,
+      sseFrame('snapshot', {
+        type: 'snapshot',
+        status: tick.status,
+        table: dashboardTable(document, this.#sources.registry?.()),
+        tick,
+      }),
+    );
+  }
+
+  #start(): void {
+    this.#unsubscribe = this.#sources.subscribe?.(() => this.#scheduleTable());
+    this.#tickTimer = setInterval(() => void this.#tick(), this.#tickMs).unref();
+    this.#heartbeatTimer = setInterval(() => this.#broadcast(': heartbeat\n\n'), this.#heartbeatMs).unref();
+  }
+
+  #stop(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    clearInterval(this.#tickTimer);
+    clearInterval(this.#heartbeatTimer);
+    clearTimeout(this.#tableTimer);
+    this.#tableTimer = undefined;
+  }
+
+  #scheduleTable(): void {
+    if (this.#tableTimer !== undefined || this.#clients.size === 0) return;
+    const wait = Math.max(0, this.#lastTableAt + this.#tableIntervalMs - this.#now());
+    this.#tableTimer = setTimeout(() => {
+      this.#tableTimer = undefined;
+      void this.#sendTable().catch((error) => this.#readFailed(error));
+    }, wait).unref();
+  }
+
+  async #sendTable(document?: RoutesDocument): Promise<void> {
+    this.#lastTableAt = this.#now();
+    const current = document ?? (await this.#sources.routes());
+    this.#tableVersion = tableVersion(current);
+    const status = this.#status(current);
+    this.#broadcast(
+      sseFrame('table', {
+        type: 'table',
+        status,
+        table: dashboardTable(current, this.#sources.registry?.()),
+      }),
+    );
+  }
+
+  async #tick(): Promise<void> {
+    // A slow source (a busy cluster worker) must not stack ticks up.
+    if (this.#ticking || this.#clients.size === 0) return;
+    this.#ticking = true;
+    try {
+      const document = await this.#sources.routes();
+      // Without table notifications (a cluster primary), a changed table is noticed here.
+      if (tableVersion(document) !== this.#tableVersion && this.#tableTimer === undefined)
+        await this.#sendTable(document);
+      const tick = await this.#readTick(document);
+      this.#broadcast(sseFrame('tick', { type: 'tick', ...tick }));
+      if (this.#failing) this.#logger.info('dashboard sources answer again');
+      this.#failing = false;
+    } catch (error) {
+      this.#readFailed(error);
+    } finally {
+      this.#ticking = false;
+    }
+  }
+
+  async #readTick(known?: RoutesDocument): Promise<DashboardTick> {
+    const document = known ?? (await this.#sources.routes());
+    if (this.#tableVersion === '') this.#tableVersion = tableVersion(document);
+    const rates = this.#rates.sample(this.#now(), await this.#sources.counters());
+    return {
+      status: this.#status(document),
+      rates: Object.fromEntries(rates),
+      backends: dashboardBackends(document),
+    };
+  }
+
+  #status(document: RoutesDocument): DashboardStatus {
+    return dashboardStatus(
+      document,
+      this.#sources.ready(),
+      this.#sources.scope ?? 'process',
+      this.#sources.workers ?? 1,
+      this.#now(),
+    );
+  }
+
+  #readFailed(error: unknown): void {
+    // Once per outage, not once per second.
+    if (!this.#failing) this.#logger.warn({ err: error }, 'dashboard sources failed');
+    this.#failing = true;
+  }
+
+  #broadcast(frame: string): void {
+    for (const res of this.#clients) this.#write(res, frame);
+  }
+
+  #write(res: ServerResponse, frame: string): void {
+    if (res.writableLength > MAX_BUFFERED_BYTES) {
+      this.#logger.warn({ buffered: res.writableLength }, 'dashboard stream too slow; dropped');
+      res.destroy();
+      return;
+    }
+    res.write(frame);
+  }
+}
+
+function tableVersion(document: RoutesDocument): string {
+  return `${document.table.revision}@${document.table.builtAt}`;
+}
