@@ -12,6 +12,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>wharf edge</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="dashboard.css">
 <script src="dashboard.js" defer></script>
 </head>
@@ -79,7 +80,10 @@ section.host h2 {
   font-size: 15px; font-weight: 600; margin: 0; padding: 10px 14px; border-bottom: 1px solid var(--line);
   font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
 }
-table { width: 100%; border-collapse: collapse; }
+table { width: 100%; border-collapse: collapse; table-layout: fixed; }
+th:nth-child(1) { width: 27%; } th:nth-child(2) { width: 17%; } th:nth-child(3) { width: 20%; }
+th:nth-child(4) { width: 22%; } th:nth-child(5), th:nth-child(6) { width: 7%; }
+td { overflow-wrap: anywhere; }
 th, td { text-align: left; padding: 6px 14px; vertical-align: top; border-bottom: 1px solid var(--line); }
 th { font-size: 11px; text-transform: uppercase; letter-spacing: 0.06em; color: var(--muted); font-weight: 500; }
 tr:last-child td { border-bottom: none; }
@@ -105,7 +109,7 @@ footer { margin-top: 18px; color: var(--muted); font-size: 12px; }
 export const DASHBOARD_SCRIPT = `'use strict';
 (function () {
   var byId = function (id) { return document.getElementById(id); };
-  var state = { table: null, status: null, rates: {}, backends: {}, lastMessageAt: 0, routeCells: new Map(), endpointCells: [] };
+  var state = { table: null, status: null, rates: {}, backends: {}, lastMessageAt: 0, routeCells: new Map(), endpointCells: [], healthCells: [] };
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -160,7 +164,9 @@ export const DASHBOARD_SCRIPT = `'use strict';
     if (endpoint.health) {
       var passing = endpoint.health.status === 'passing';
       cell.appendChild(badge(endpoint.health.status, passing ? 'ok' : 'warn'));
-      cell.appendChild(el('span', 'sub', endpoint.health.check + (endpoint.health.since ? ' · ' + since(endpoint.health.since) : '')));
+      var check = el('span', 'sub', endpoint.health.check);
+      cell.appendChild(check);
+      state.healthCells.push({ node: check, check: endpoint.health.check, since: endpoint.health.since });
     } else {
       cell.appendChild(badge('registered', 'muted'));
     }
@@ -176,6 +182,7 @@ export const DASHBOARD_SCRIPT = `'use strict';
     var filter = byId('filter').value.trim().toLowerCase();
     state.routeCells = new Map();
     state.endpointCells = [];
+    state.healthCells = [];
     if (!table) return;
     var hosts = 0, routes = 0, endpoints = 0, serving = 0, draining = 0;
     var sections = [];
@@ -275,6 +282,10 @@ export const DASHBOARD_SCRIPT = `'use strict';
       cells.errors.textContent = rate ? formatShare(rate.errorShare) : '–';
       cells.errors.title = rate ? rate.errors + ' answered 5xx since start' : '';
       cells.errors.classList.toggle('error', Boolean(rate && rate.errorShare > 0));
+    });
+    state.healthCells.forEach(function (cells) {
+      var age = since(cells.since);
+      cells.node.textContent = cells.check + (age ? ' · for ' + age : '');
     });
     var now = Date.now();
     state.endpointCells.forEach(function (cells) {
