@@ -204,6 +204,9 @@ describe('wharf-edge with etcd authentication', () => {
           seen.add((await get(edge!.url, 'auth.test')).headers.get('x-backend') ?? '');
         expect(seen).toEqual(new Set(['auth-a', 'auth-b']));
       }, 20_000);
+    } catch (error) {
+      console.error(`edge log:\n${edge?.log ?? '(not started)'}`);
+      throw error;
     } finally {
       await edge?.kill();
       client?.close();
