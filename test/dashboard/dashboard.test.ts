@@ -311,4 +311,29 @@ describe('edge dashboard in a real browser (real etcd, edge as a child process)'
     expect(problems).toEqual([]);
     await page.close();
   });
+  it('shows how far behind etcd the table is while etcd is away, and live again after', async () => {
+    const layout = new KeyLayout(`/wharf-dashboard-outage-${suffix}`);
+    const edge = await EdgeProcess.start({ etcd: etcd.endpoint, prefix: layout.prefix });
+    edges.push(edge);
+    const host = `outage-${suffix}.test`;
+    const key = await putEndpoint(client, layout, 'web', 'node1:web-1:8080', backends[0]!.port, { host });
+    const page = await browser.newPage();
+    const problems = watchPage(page);
+    await page.goto(`${edge.adminUrl}/`);
+    await page.locator(`tr.endpoint[data-endpoint="${key}"]`).waitFor();
+    await eventually(async () => expect(await text(page, '#sync')).toBe('live'));
+
+    await etcd.stop();
+    try {
+      await eventually(async () => expect(await text(page, '#sync')).toMatch(/^[1-9]\d* s behind$/), 15_000);
+      // The last known table stays on screen, as it stays in the edge.
+      expect(await page.locator(`tr.endpoint[data-endpoint="${key}"]`).count()).toBe(1);
+      expect(await text(page, '#stream')).toBe('live');
+    } finally {
+      await etcd.start();
+    }
+    await eventually(async () => expect(await text(page, '#sync')).toBe('live'), 20_000);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });

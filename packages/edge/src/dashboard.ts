@@ -148,8 +148,8 @@ export class Dashboard {
     if (this.#clients.size === 1) this.#start();
     // EventSource reconnects by itself; a short retry hides edge restarts from the operator.
     res.write('retry: 2000\n\n');
-    const tick = await this.#readTick();
     const document = await this.#sources.routes();
+    const tick = await this.#readTick(document);
     if (!this.#clients.has(res)) return;
     this.#write(
       res,
