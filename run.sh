@@ -42,14 +42,49 @@ usage() {
 # ---------------------------------------------------------------------------- tests and benchmarks
 
 cmd_test() {
+  require_docker
   # npm ci only when needed: it deletes node_modules, which costs a minute on every run.
   if [[ ! -d node_modules || ! -f node_modules/.package-lock.json ||
     package-lock.json -nt node_modules/.package-lock.json ]]; then
     npm ci --no-audit --no-fund
   fi
+  ensure_etcd
+  docker/build-images.sh all
   npm run build
   npm run lint
-  npm test
+  local report=test/artifacts/vitest.json status=0
+  mkdir -p test/artifacts
+  npm test -- --reporter=default --reporter=json --outputFile.json="$report" || status=$?
+  summarize_tests "$report"
+  return "$status"
+}
+
+# The integration tests start real etcd servers. Use the machine's etcd when it has one
+# (Debian: etcd-server), else copy the binaries out of the etcd image the stack runs.
+ensure_etcd() {
+  command -v etcd >/dev/null && command -v etcdctl >/dev/null && return 0
+  local tools=$PWD/.tools/bin
+  if [[ ! -x $tools/etcd || ! -x $tools/etcdctl ]]; then
+    echo "run.sh: no etcd on this machine; copying it from $ETCD_IMAGE into .tools/bin"
+    docker image inspect "$ETCD_IMAGE" >/dev/null 2>&1 || docker/stand-ins.sh
+    mkdir -p "$tools"
+    local container
+    container=$(docker create "$ETCD_IMAGE")
+    docker cp "$container:/usr/local/bin/etcd" "$tools/etcd"
+    docker cp "$container:/usr/local/bin/etcdctl" "$tools/etcdctl"
+    docker rm "$container" >/dev/null
+  fi
+  export PATH=$tools:$PATH
+}
+
+# One plain closing line, whatever the runner prints: "tests: N passed, N failed".
+summarize_tests() {
+  [[ -f $1 ]] || { echo "tests: no report written ($1)" >&2; return 0; }
+  node -e '
+    const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
+    const skipped = r.numPendingTests + r.numTodoTests;
+    console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+  ' "$1"
 }
 
 cmd_bench() {
