@@ -127,7 +127,7 @@ export function dashboardTable(document: RoutesDocument, registry?: RegistryStat
 
 /** The header status from a `/routes` document. */
 export function dashboardStatus(
-  document: RoutesDocument,
+  document: Pick<RoutesDocument, 'revision' | 'synced' | 'syncAgeSeconds'>,
   ready: boolean,
   scope: DashboardStatus['scope'],
   workers: number,
@@ -145,7 +145,9 @@ export function dashboardStatus(
 }
 
 /** Backends worth showing: in use, failing or ejected. Idle healthy ones are the default and are left out. */
-export function dashboardBackends(document: RoutesDocument): Record<string, DashboardBackend> {
+export function dashboardBackends(
+  document: Pick<RoutesDocument, 'backends'>,
+): Record<string, DashboardBackend> {
   const out: Record<string, DashboardBackend> = {};
   for (const { backend, active, ejectedUntil, consecutiveFailures } of document.backends) {
     if (active > 0 || ejectedUntil !== null || consecutiveFailures > 0)

@@ -13,12 +13,21 @@ import {
   dashboardTable,
   sseFrame,
 } from './dashboard-snapshot.js';
-import type { RoutesDocument } from './edge-admin.js';
+import type { Edge } from './edge.js';
+import { type RoutesDocument, routesDocument } from './edge-admin.js';
 import type { RouteCounters } from './route-stats.js';
+
+/** What each tick needs: the `/routes` document without its table, plus which table is current. */
+export type DashboardPulse = Omit<RoutesDocument, 'table'> & {
+  /** Changes whenever the table does (revision and build time). */
+  readonly tableVersion: string;
+};
 
 /** Where the dashboard reads from: an edge process, or a cluster primary asking its workers. */
 export interface DashboardSources {
   readonly routes: () => Promise<RoutesDocument> | RoutesDocument;
+  /** A cheaper read for ticks than the whole `routes` document; derived from `routes` when absent. */
+  readonly pulse?: () => Promise<DashboardPulse> | DashboardPulse;
   readonly counters: () => Promise<Iterable<RouteCounters>> | Iterable<RouteCounters>;
   readonly ready: () => boolean;
   /** Endpoint records and drains (health, tags, drain reasons); an edge process has them, a primary not. */
@@ -74,6 +83,7 @@ export class Dashboard {
   #heartbeatTimer: NodeJS.Timeout | undefined;
   #tableTimer: NodeJS.Timeout | undefined;
   #lastTableAt = 0;
+  #tableSpacingMs = 0;
   #tableVersion = '';
   #ticking = false;
   #failing = false;
@@ -149,7 +159,8 @@ export class Dashboard {
     // EventSource reconnects by itself; a short retry hides edge restarts from the operator.
     res.write('retry: 2000\n\n');
     const document = await this.#sources.routes();
-    const tick = await this.#readTick(document);
+    if (this.#tableVersion === '') this.#tableVersion = tableVersion(document);
+    const tick = await this.#readTick({ ...document, tableVersion: tableVersion(document) });
     if (!this.#clients.has(res)) return;
     this.#write(
       res,
@@ -179,16 +190,16 @@ export class Dashboard {
 
   #scheduleTable(): void {
     if (this.#tableTimer !== undefined || this.#clients.size === 0) return;
-    const wait = Math.max(0, this.#lastTableAt + this.#tableIntervalMs - this.#now());
+    const wait = Math.max(0, this.#lastTableAt + this.#tableSpacingMs - this.#now());
     this.#tableTimer = setTimeout(() => {
       this.#tableTimer = undefined;
       void this.#sendTable().catch((error) => this.#readFailed(error));
     }, wait).unref();
   }
 
-  async #sendTable(document?: RoutesDocument): Promise<void> {
-    this.#lastTableAt = this.#now();
-    const current = document ?? (await this.#sources.routes());
+  async #sendTable(): Promise<void> {
+    const current = await this.#sources.routes();
+    const started = performance.now();
     this.#tableVersion = tableVersion(current);
     const status = this.#status(current);
     this.#broadcast(
@@ -198,6 +209,10 @@ export class Dashboard {
         table: dashboardTable(current, this.#sources.registry?.()),
       }),
     );
+    // A large table costs tens of milliseconds to describe and send: space those messages out so
+    // that a change storm keeps the dashboard's share of the edge's event loop near 5 %.
+    this.#lastTableAt = this.#now();
+    this.#tableSpacingMs = Math.max(this.#tableIntervalMs, (performance.now() - started) * 20);
   }
 
   async #tick(): Promise<void> {
@@ -205,11 +220,10 @@ export class Dashboard {
     if (this.#ticking || this.#clients.size === 0) return;
     this.#ticking = true;
     try {
-      const document = await this.#sources.routes();
+      const pulse = await this.#readPulse();
       // Without table notifications (a cluster primary), a changed table is noticed here.
-      if (tableVersion(document) !== this.#tableVersion && this.#tableTimer === undefined)
-        await this.#sendTable(document);
-      const tick = await this.#readTick(document);
+      if (pulse.tableVersion !== this.#tableVersion) this.#scheduleTable();
+      const tick = await this.#readTick(pulse);
       this.#broadcast(sseFrame('tick', { type: 'tick', ...tick }));
       if (this.#failing) this.#logger.info('dashboard sources answer again');
       this.#failing = false;
@@ -220,18 +234,22 @@ export class Dashboard {
     }
   }
 
-  async #readTick(known?: RoutesDocument): Promise<DashboardTick> {
-    const document = known ?? (await this.#sources.routes());
-    if (this.#tableVersion === '') this.#tableVersion = tableVersion(document);
+  async #readPulse(): Promise<DashboardPulse> {
+    if (this.#sources.pulse) return this.#sources.pulse();
+    const document = await this.#sources.routes();
+    return { ...document, tableVersion: tableVersion(document) };
+  }
+
+  async #readTick(pulse: DashboardPulse): Promise<DashboardTick> {
     const rates = this.#rates.sample(this.#now(), await this.#sources.counters());
     return {
-      status: this.#status(document),
+      status: this.#status(pulse),
       rates: Object.fromEntries(rates),
-      backends: dashboardBackends(document),
+      backends: dashboardBackends(pulse),
     };
   }
 
-  #status(document: RoutesDocument): DashboardStatus {
+  #status(document: Omit<RoutesDocument, 'table'>): DashboardStatus {
     return dashboardStatus(
       document,
       this.#sources.ready(),
@@ -263,4 +281,41 @@ export class Dashboard {
 
 function tableVersion(document: RoutesDocument): string {
   return `${document.table.revision}@${document.table.builtAt}`;
+}
+
+/**
+ * The sources of one edge process: its table, counters and registry state, with a tick that
+ * reads only the backends worth showing rather than describing the whole table every second.
+ */
+export function edgeDashboardSources(edge: Edge): DashboardSources {
+  return {
+    routes: () => routesDocument(edge.routes, edge.watcher),
+    pulse: () => {
+      const now = Date.now();
+      const age = edge.watcher.syncAgeMs(now);
+      const backends: RoutesDocument['backends'][number][] = [];
+      for (const backend of edge.routes.backends.values()) {
+        const ejected = backend.health.isEjected(now);
+        if (backend.active === 0 && !ejected && backend.health.consecutiveFailures === 0) continue;
+        backends.push({
+          backend: backend.key,
+          active: backend.active,
+          ejectedUntil: ejected ? new Date(backend.health.ejectedUntil).toISOString() : null,
+          consecutiveFailures: backend.health.consecutiveFailures,
+        });
+      }
+      const table = edge.routes.table;
+      return {
+        revision: table.revision,
+        syncAgeSeconds: Number.isFinite(age) ? age / 1_000 : null,
+        synced: edge.watcher.synced,
+        backends,
+        tableVersion: `${table.revision}@${new Date(table.builtAt).toISOString()}`,
+      };
+    },
+    counters: () => edge.stats.entries(),
+    ready: () => edge.ready,
+    registry: () => edge.watcher.state,
+    subscribe: (listener) => edge.routes.subscribe(listener),
+  };
 }

@@ -1,7 +1,7 @@
 import type { Logger } from '@wharf/core';
 import { type createEtcdClient, ServiceWatcher, silentLogger } from '@wharf/core';
 import { AdminServer } from './admin-server.js';
-import { Dashboard } from './dashboard.js';
+import { Dashboard, edgeDashboardSources } from './dashboard.js';
 import { mountEdgeAdmin, routesDocument } from './edge-admin.js';
 import { cidrList, type EdgeConfig } from './edge-config.js';
 import { EdgeMetrics } from './edge-metrics.js';
@@ -90,16 +90,7 @@ export class Edge {
         metricsContentType: this.metrics.registry.contentType,
         routes: () => routesDocument(this.routes, this.watcher),
       });
-      new Dashboard(
-        {
-          routes: () => routesDocument(this.routes, this.watcher),
-          counters: () => this.stats.entries(),
-          ready: () => this.ready,
-          registry: () => this.watcher.state,
-          subscribe: (listener) => this.routes.subscribe(listener),
-        },
-        { logger },
-      ).mount(this.admin);
+      new Dashboard(edgeDashboardSources(this), { logger }).mount(this.admin);
     }
   }
 
