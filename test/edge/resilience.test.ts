@@ -1,7 +1,7 @@
 import { createEtcdClient, KeyLayout } from '@wharf/core';
 import { Edge, loadEdgeConfig } from '@wharf/edge';
 import { type Etcd3, Etcd3 as Etcd3Client } from 'etcd3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { WebSocket } from 'ws';
 import { EtcdServer } from '../support/etcd-server.js';
 import { eventually } from '../support/wait.js';
@@ -178,8 +178,15 @@ describe('wharf-edge with etcd authentication', () => {
     const a = await TestBackend.start('auth-a');
     const b = await TestBackend.start('auth-b');
     let edge: EdgeProcess | undefined;
+    const began = Date.now();
+    const steps: string[] = [];
+    const step = (name: string) => steps.push(`${Date.now() - began} ms: ${name}`);
+    onTestFailed(() => {
+      console.error(`steps:\n${steps.join('\n')}\nedge log:\n${edge?.log ?? '(not started)'}`);
+    });
     let client: Etcd3 | undefined;
     try {
+      step('auth setup');
       await admin.role('root').create();
       await admin.user('root').create('root-secret');
       await admin.user('root').addRole('root');
@@ -187,6 +194,7 @@ describe('wharf-edge with etcd authentication', () => {
       authEnabled = true;
       client = createEtcdClient({ endpoints: [etcd.endpoint], username: 'root', password: 'root-secret' });
       await putEndpoint(client, authLayout, 'auth', 'n1:auth-a:80', a.port, { host: 'auth.test' });
+      step('edge start');
       edge = await EdgeProcess.start({
         etcd: etcd.endpoint,
         prefix: authLayout.prefix,
@@ -194,9 +202,13 @@ describe('wharf-edge with etcd authentication', () => {
       });
       await eventually(async () => expect((await get(edge!.url, 'auth.test')).status).toBe(200));
       // Let the simple token expire (TTL 1 s), then restart etcd: the watch must re-list with a new token.
+      step('token expiry wait');
       await new Promise((resolve) => setTimeout(resolve, 2_500));
+      step('etcd stop');
       await etcd.stop();
+      step('etcd start');
       await etcd.start();
+      step('put after restart');
       await putEndpoint(client, authLayout, 'auth', 'n1:auth-b:80', b.port, { host: 'auth.test' });
       await eventually(async () => {
         const seen = new Set<string>();
@@ -204,9 +216,6 @@ describe('wharf-edge with etcd authentication', () => {
           seen.add((await get(edge!.url, 'auth.test')).headers.get('x-backend') ?? '');
         expect(seen).toEqual(new Set(['auth-a', 'auth-b']));
       }, 20_000);
-    } catch (error) {
-      console.error(`edge log:\n${edge?.log ?? '(not started)'}`);
-      throw error;
     } finally {
       await edge?.kill();
       client?.close();

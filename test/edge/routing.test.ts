@@ -143,6 +143,19 @@ describe('wharf-edge routing (real etcd, real backends, edge as a child process)
     await eventually(async () => expect((await get(edge.url, 'drain.test')).status).toBe(404));
   });
 
+  it('lets a request in flight to a deleted endpoint finish', async () => {
+    const gone = await backend('gone');
+    const key = await putEndpoint(client, layout, 'gone', 'n1:gone:80', gone.port, { host: 'gone.test' });
+    await eventually(async () => expect((await get(edge.url, 'gone.test')).status).toBe(200));
+    const inFlight = get(edge.url, 'gone.test', '/?sleep=800');
+    await eventually(() => expect(gone.seen.some((request) => request.url === '/?sleep=800')).toBe(true));
+    await client.delete().key(key);
+    await eventually(async () => expect((await get(edge.url, 'gone.test')).status).toBe(404));
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(response.body).toBe('gone /?sleep=800');
+  });
+
   it('operator routes send a host to every serving endpoint of a service; 503 when there is none', async () => {
     const shop = await backend('shop');
     await client

@@ -231,7 +231,14 @@ export class ProxyHandler {
       this.#finishWithError(exchange, 502, `no endpoint of ${pool.id} accepted the connection`);
       return;
     }
-    const backend = this.#backends.get(endpoint.backendKey);
+    const backend = this.#backends.peek(endpoint.backendKey);
+    if (backend === undefined) {
+      // Retired by a newer table since this request was routed (only possible on a retry).
+      exchange.tried ??= [];
+      exchange.tried.push(endpoint);
+      this.#forward(exchange);
+      return;
+    }
     const started = performance.now();
     const upstream = request({
       host: endpoint.address,
