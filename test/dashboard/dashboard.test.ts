@@ -194,12 +194,14 @@ describe('edge dashboard in a real browser (real etcd, edge as a child process)'
       await eventually(async () =>
         expect(await row.locator('.drain').textContent()).toBe('drained by operator: kernel upgrade'),
       );
-      expect(await text(page, '#summary')).toContain('1 draining');
+      expect(await text(page, '#summary')).toBe('2 hosts · 2 routes · 3 endpoints (2 serving, 1 draining)');
       // Rates keep coming for the route after the table changed under them.
       await eventually(async () => expect(Number(await rps.textContent())).toBeGreaterThan(0));
 
       await mkdir(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: `${ARTIFACTS}dashboard.png`, fullPage: true });
+      await page.setViewportSize({ width: 720, height: 800 });
+      await page.screenshot({ path: `${ARTIFACTS}dashboard-narrow.png`, fullPage: true });
     } finally {
       expect(await load.stop()).toBeGreaterThan(0);
       await apiLoad.stop();

@@ -74,15 +74,16 @@ h1 { font-size: 18px; font-weight: 600; margin: 0; letter-spacing: 0.02em; }
 .note { color: var(--muted); margin: 0 0 10px; font-size: 13px; }
 .note:empty { display: none; }
 section.host {
-  background: var(--panel); border: 1px solid var(--line); border-radius: 8px; margin: 12px 0; overflow: hidden;
+  background: var(--panel); border: 1px solid var(--line); border-radius: 8px; margin: 12px 0; overflow-x: auto;
 }
 section.host h2 {
   font-size: 15px; font-weight: 600; margin: 0; padding: 10px 14px; border-bottom: 1px solid var(--line);
   font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
 }
-table { width: 100%; border-collapse: collapse; table-layout: fixed; }
-th:nth-child(1) { width: 27%; } th:nth-child(2) { width: 17%; } th:nth-child(3) { width: 20%; }
-th:nth-child(4) { width: 22%; } th:nth-child(5), th:nth-child(6) { width: 7%; }
+/* Narrow windows scroll a host's table sideways rather than crushing its first column. */
+table { width: 100%; min-width: 920px; border-collapse: collapse; table-layout: fixed; }
+th:nth-child(2) { width: 180px; } th:nth-child(3) { width: 22%; } th:nth-child(4) { width: 24%; }
+th:nth-child(5) { width: 84px; } th:nth-child(6) { width: 76px; }
 td { overflow-wrap: anywhere; }
 th, td { text-align: left; padding: 6px 14px; vertical-align: top; border-bottom: 1px solid var(--line); }
 th { font-size: 11px; text-transform: uppercase; letter-spacing: 0.06em; color: var(--muted); font-weight: 500; }
@@ -120,6 +121,7 @@ export const DASHBOARD_SCRIPT = `'use strict';
   function badge(text, tone) { return el('span', 'badge ' + tone, text); }
   function setBadge(node, text, tone) { node.textContent = text; node.className = 'badge ' + tone; }
 
+  function count(n, noun) { return n + ' ' + noun + (n === 1 ? '' : 's'); }
   function formatRate(value) {
     if (!value) return '0';
     return value < 10 ? value.toFixed(1) : String(Math.round(value));
@@ -208,7 +210,7 @@ export const DASHBOARD_SCRIPT = `'use strict';
         summaryCell.colSpan = 3;
         var servingHere = route.endpoints.filter(function (endpoint) { return endpoint.state === 'serving'; }).length;
         summaryCell.appendChild(badge(route.routable ? 'routable' : 'no serving endpoint (503)', route.routable ? 'ok' : 'bad'));
-        summaryCell.appendChild(el('span', 'sub', servingHere + ' of ' + route.endpoints.length + ' endpoints serving'));
+        summaryCell.appendChild(el('span', 'sub', servingHere + ' of ' + count(route.endpoints.length, 'endpoint') + ' serving'));
         routeRow.appendChild(summaryCell);
         var rpsCell = el('td', 'num rps', '–');
         var errorCell = el('td', 'num errors', '–');
@@ -267,7 +269,7 @@ export const DASHBOARD_SCRIPT = `'use strict';
       sections.push(el('p', 'empty', table.hosts.length === 0 ? 'No routes: nothing registered with a Host yet.' : 'Nothing matches the filter.'));
     }
     container.replaceChildren.apply(container, sections);
-    byId('summary').textContent = table.hosts.length + ' hosts · ' + routes + ' routes · ' + endpoints + ' endpoints (' + serving + ' serving, ' + draining + ' draining)';
+    byId('summary').textContent = count(table.hosts.length, 'host') + ' · ' + count(routes, 'route') + ' · ' + count(endpoints, 'endpoint') + ' (' + serving + ' serving, ' + draining + ' draining)';
     renderRates();
   }
 
