@@ -215,6 +215,11 @@ describe('edge dashboard in a real browser (real etcd, edge as a child process)'
       await page.evaluate(() => (globalThis as unknown as { __sameDocument?: boolean }).__sameDocument),
     ).toBe(true);
     expect(problems).toEqual([]);
+    // An open dashboard stream does not hold the edge's shutdown up.
+    const stopping = Date.now();
+    expect(await edge.stop()).toBe(0);
+    expect(Date.now() - stopping).toBeLessThan(5_000);
+    await eventually(async () => expect(await text(page, '#stream')).not.toBe('live'));
     await page.close();
   });
 
