@@ -61,6 +61,11 @@ export class SteadyLoad {
     return this.#ok;
   }
 
+  /** Who has served so far (same as the report's `servedBy`). */
+  get servedByNow(): Readonly<Record<string, number>> {
+    return this.#servedBy;
+  }
+
   get failed(): number {
     return this.#sent - this.#ok;
   }

@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { docker } from '../bridge/support/demo-containers.js';
+import { EtcdServer } from '../support/etcd-server.js';
+import { eventually } from '../support/wait.js';
+import { FaultRig, faultMs, recordResult } from './support/fault-rig.js';
+
+describe('fault: docker stop of a replica under load', () => {
+  let etcd: EtcdServer;
+  let rig: FaultRig;
+
+  beforeAll(async () => {
+    etcd = await EtcdServer.start();
+    rig = await FaultRig.start({ scenario: 'replica-stop', etcd: [etcd.endpoint], replicas: 3 });
+  });
+  afterAll(async () => {
+    await rig?.close();
+    await etcd?.close();
+  });
+
+  it('drains the replica first and fails 0 requests', async () => {
+    const [stopped, ...kept] = rig.names as [string, ...string[]];
+    const load = rig.startLoad();
+    let report: Awaited<ReturnType<typeof load.stop>>;
+    // Watch the stopped replica's key: it must turn draining before it disappears.
+    const history = await rig.client.watch().key(rig.keyOf(stopped)).create();
+    const states: string[] = [];
+    history.on('put', (kv) => states.push((JSON.parse(kv.value.toString()) as { state: string }).state));
+    history.on('delete', () => states.push('deleted'));
+    try {
+      await eventually(() => expect(load.sent).toBeGreaterThan(200));
+      await docker.getContainer(stopped).stop({ t: 10 });
+      await rig.waitRegistered(kept);
+      // Traffic continues on the replicas left for a while after the key went away.
+      const until = load.sent + faultMs(500, 300, 5_000);
+      await eventually(() => expect(load.sent).toBeGreaterThan(until), 60_000);
+    } finally {
+      report = await load.stop();
+      await history.cancel();
+    }
+    recordResult({
+      scenario: 'replica-stop',
+      load: '4 keep-alive loops, ~5 ms apart, through the edge to 3 wharf/demo replicas',
+      fault: 'docker stop of one replica (SIGTERM; demo keeps serving 300 ms, then exits)',
+      requestsSent: report.sent,
+      requestsFailed: report.failed,
+      failures: report.failures,
+      registrationsLost: 0,
+      measured: {},
+    });
+    expect(states[0], rig.dump()).toBe('draining');
+    expect(states.at(-1)).toBe('deleted');
+    expect(report.failures).toEqual({});
+    expect(Object.keys(report.servedBy).sort()).toEqual([...rig.names].sort());
+  });
+});
