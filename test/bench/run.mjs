@@ -27,7 +27,8 @@ const usage = `usage: npm run bench -- [${scenarios.map((s) => s.name).join('|')
   --connections <n>  wrk connections (default 64)
   --workers <list>   proxy worker counts, e.g. 1,2 (default 1,2)
   --trials <n>       convergence/scale trials (default 20, quick 5)
-  --profile          proxy: run wharf-edge with --cpu-prof into test/bench/results/tmp/`;
+  --profile          proxy: run wharf-edge with --cpu-prof into test/bench/results/tmp/
+  --render           only rewrite latest.md from latest.json`;
 
 function parseOptions(argv) {
   const { values, positionals } = parseArgs({
@@ -41,6 +42,7 @@ function parseOptions(argv) {
       workers: { type: 'string' },
       trials: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      render: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -62,6 +64,7 @@ function parseOptions(argv) {
     trials: integer('trials', values.quick ? 5 : 20),
     workers: values.workers?.split(',').map(Number),
     profile: values.profile,
+    render: values.render,
   };
 }
 
@@ -69,6 +72,11 @@ async function main() {
   const options = parseOptions(process.argv.slice(2));
   if (options.help) {
     console.log(usage);
+    return;
+  }
+  if (options.render) {
+    const { markdownPath } = writeResults(loadResults(), scenarios);
+    console.log(`wrote ${markdownPath}`);
     return;
   }
   const controller = new AbortController();

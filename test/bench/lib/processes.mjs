@@ -97,6 +97,32 @@ export function groupUsage(pgid) {
   return { cpuSeconds, rssBytes, processes };
 }
 
+/**
+ * Resident memory of a process group split into anonymous pages (heap, stacks: what the
+ * process itself owns) and file-backed pages (mostly the mapped node binary, shared with
+ * every other Node process on the host), in bytes.
+ */
+export function groupMemory(pgid) {
+  let anonymous = 0;
+  let file = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    let status;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      status = readFileSync(`/proc/${entry}/status`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== pgid) continue;
+    anonymous += Number(/RssAnon:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+    file += Number(/RssFile:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+    file += Number(/RssShmem:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+  }
+  return { anonymous, file, total: anonymous + file };
+}
+
 /** Runs a command to completion and returns stdout; throws with stderr on failure. */
 export async function run(command, args, options = {}) {
   const { stdout } = await execFileAsync(command, args, { maxBuffer: 64 * 1024 * 1024, ...options });
