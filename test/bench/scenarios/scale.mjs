@@ -97,7 +97,8 @@ async function edgeSection({ options, signal }) {
   try {
     const rows = [];
     let written = 0;
-    for (const size of [1_000, 10_000, 50_000]) {
+    // Size 0 is the baseline: Node start-up, module loading and connecting to etcd.
+    for (const size of [0, 1_000, 10_000, 50_000]) {
       signal.throwIfAborted();
       progress(`scale: writing ${size} endpoints to etcd`);
       await putEndpoints(etcd.client, tableRecords(written, size));
@@ -219,7 +220,7 @@ export function markdown(result) {
   const lines = [];
   if (result.edge) {
     lines.push(
-      `Endpoints ${ENDPOINTS_PER_HOST} per host. Cold start = process spawn → /readyz answers 200 (includes Node start-up). ` +
+      `Endpoints ${ENDPOINTS_PER_HOST} per host. Cold start = process spawn → /readyz answers 200 (includes Node start-up; the 0 row is that baseline). ` +
         'Change = put of a new endpoint on a new host → first 2xx through the edge (polled back to back over keep-alive). ' +
         'RSS = edge process 2 s after its last cold start.',
       '',
