@@ -4,6 +4,13 @@ import { freePort } from '../../support/ports.js';
 
 const MAIN = fileURLToPath(new URL('../../../packages/edge/dist/main.js', import.meta.url));
 
+// Children still running when the test process exits (a timed-out test skips its `finally`)
+// are killed rather than left behind.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export interface EdgeProcessOptions {
   readonly etcd: string;
   readonly prefix: string;
@@ -44,7 +51,13 @@ export class EdgeProcess {
     };
     this.child.stdout?.on('data', append);
     this.child.stderr?.on('data', append);
-    this.#exit = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    running.add(this.child);
+    this.#exit = new Promise((resolve) =>
+      this.child.once('exit', (code) => {
+        running.delete(this.child);
+        resolve(code);
+      }),
+    );
   }
 
   static async start(options: EdgeProcessOptions): Promise<EdgeProcess> {
