@@ -45,7 +45,7 @@ export class BackendRegistry {
   close(): void {
     for (const backend of this.#backends.values()) {
       backend.retire();
-      backend.agent.destroy();
+      backend.destroy();
     }
     this.#backends.clear();
   }

@@ -18,23 +18,36 @@ export interface BackendOptions {
  */
 export class Backend {
   readonly key: string;
-  readonly agent: Agent;
   readonly health: PassiveHealth;
   /** Requests in flight to this backend. */
   active = 0;
   #retired = false;
+  #agent: Agent | undefined;
+  readonly #options: BackendOptions;
 
   constructor(key: string, options: BackendOptions = {}) {
     this.key = key;
-    this.agent = new Agent({
-      keepAlive: true,
-      // Small proxied writes must not wait for delayed ACKs (Nagle).
-      noDelay: true,
-      maxFreeSockets: options.maxFreeSockets ?? 64,
-      timeout: options.freeSocketTimeoutMs ?? 4_000,
-      scheduling: 'lifo',
-    });
+    this.#options = options;
     this.health = new PassiveHealth(options.health);
+  }
+
+  /**
+   * The keep-alive pool, created on first use: an Agent costs ~1.5 KB, and in a registry of
+   * 10,000 endpoints most backends may never see a request on this edge.
+   */
+  get agent(): Agent {
+    if (this.#agent === undefined) {
+      const options = this.#options;
+      this.#agent = new Agent({
+        keepAlive: !this.#retired,
+        // Small proxied writes must not wait for delayed ACKs (Nagle).
+        noDelay: true,
+        maxFreeSockets: options.maxFreeSockets ?? 64,
+        timeout: options.freeSocketTimeoutMs ?? 4_000,
+        scheduling: 'lifo',
+      });
+    }
+    return this.#agent;
   }
 
   get retired(): boolean {
@@ -48,10 +61,17 @@ export class Backend {
   retire(): void {
     if (this.#retired) return;
     this.#retired = true;
+    const agent = this.#agent;
+    if (agent === undefined) return;
     // With keepAlive off the agent destroys each socket as it is released.
-    (this.agent as Agent & { keepAlive: boolean }).keepAlive = false;
-    for (const sockets of Object.values(this.agent.freeSockets)) {
+    (agent as Agent & { keepAlive: boolean }).keepAlive = false;
+    for (const sockets of Object.values(agent.freeSockets)) {
       for (const socket of sockets ?? []) socket.destroy();
     }
+  }
+
+  /** Closes every socket, busy ones included (shutdown after the grace period). */
+  destroy(): void {
+    this.#agent?.destroy();
   }
 }
