@@ -24,7 +24,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 
 // dockerode follows DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, as the docker CLI does.
 const docker = new Docker();
-const etcd = createEtcdClient(config.etcd);
+// Registrations should be back within a second or two of etcd returning.
+const etcd = createEtcdClient(config.etcd, { maxReconnectBackoffMs: 1_000 });
 try {
   await new Bridge({ config, docker, etcd, logger }).run(controller.signal);
 } catch (error) {

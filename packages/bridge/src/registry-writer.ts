@@ -50,7 +50,7 @@ export class RegistryWriter {
     this.#ttlSeconds = options.ttlSeconds;
     this.#logger = options.logger.child({ component: 'registry-writer' });
     // Capped low: registrations should be back within about a second of etcd returning.
-    this.#backoff = options.backoff ?? new Backoff({ initialMs: 200, maxMs: 1_500 });
+    this.#backoff = options.backoff ?? new Backoff({ initialMs: 200, maxMs: 1_000 });
   }
 
   /** True while a lease is held and the last write succeeded. */

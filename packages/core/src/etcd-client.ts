@@ -7,6 +7,11 @@ export interface EtcdClientOptions {
   /** Deadline for unary calls, in ms. Streams (watch, keep-alive) have none. */
   readonly callTimeoutMs?: number;
   readonly dialTimeoutMs?: number;
+  /**
+   * Cap on gRPC's own reconnect backoff (its default grows to 120 s), for programs that must be
+   * back within a second or two of etcd returning. Unset keeps gRPC's defaults.
+   */
+  readonly maxReconnectBackoffMs?: number;
 }
 
 /**
@@ -33,6 +38,12 @@ export function createEtcdClient(config: EtcdConfig, options: EtcdClientOptions 
       'grpc.keepalive_time_ms': 10_000,
       'grpc.keepalive_timeout_ms': 5_000,
       'grpc.keepalive_permit_without_calls': 1,
+      ...(options.maxReconnectBackoffMs === undefined
+        ? {}
+        : {
+            'grpc.initial_reconnect_backoff_ms': Math.min(200, options.maxReconnectBackoffMs),
+            'grpc.max_reconnect_backoff_ms': options.maxReconnectBackoffMs,
+          }),
       // etcd accepts values up to 1.5 MiB; gRPC's default 4 MiB reply limit would let three such
       // values in one list page make the whole list fail.
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
