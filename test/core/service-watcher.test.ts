@@ -37,12 +37,13 @@ describe('ServiceWatcher against a real etcd', () => {
     await etcd?.close();
   });
 
-  function startWatcher(watchClient: Etcd3 = client) {
+  function startWatcher(watchClient: Etcd3 = client, probeIntervalMs?: number) {
     const updates: RegistryUpdate[] = [];
     const controller = new AbortController();
     const watcher = new ServiceWatcher({
       client: watchClient,
       layout,
+      ...(probeIntervalMs === undefined ? {} : { probeIntervalMs }),
       onUpdate: (update) => updates.push({ ...update, changes: [...update.changes] }),
     });
     const running = watcher.run(controller.signal);
@@ -157,6 +158,39 @@ describe('ServiceWatcher against a real etcd', () => {
       release();
       await eventually(() => expect(watcher.state.endpoints.size).toBe(1));
       expect(watcher.restarts).toBeGreaterThan(0);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('starts over when its watch looks connected but delivers nothing', async () => {
+    await client.delete().prefix('/wharf/').exec();
+    let watches = 0;
+    // The first watch is a stream that was "created" and then never says anything again.
+    const silent = new Proxy(client, {
+      get(target, property, receiver) {
+        if (property !== 'watch') return Reflect.get(target, property, receiver);
+        return () => {
+          const builder = target.watch();
+          const create = builder.create.bind(builder);
+          builder.create = async () => {
+            watches += 1;
+            if (watches > 1) return create();
+            return Object.assign(new EventEmitter(), { cancel: async () => {} }) as never;
+          };
+          return builder;
+        };
+      },
+    });
+    const { watcher, stop } = startWatcher(silent, 100);
+    try {
+      await eventually(() => expect(watcher.synced).toBe(true));
+      await client
+        .put(layout.endpointKey('cache', 'n1:cache-1:80'))
+        .value(endpoint('cache', 'n1:cache-1:80', 4001));
+      await eventually(() => expect(watcher.state.endpoints.size).toBe(1));
+      expect(watches).toBe(2);
+      expect(watcher.restarts).toBe(1);
     } finally {
       await stop();
     }

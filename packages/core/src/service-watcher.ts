@@ -62,6 +62,12 @@ export interface ServiceWatcherOptions {
   /** Called synchronously for the first full list and then for each watch response. */
   readonly onUpdate: (update: RegistryUpdate) => void;
   readonly backoff?: Backoff;
+  /**
+   * How often to check that the watch still delivers (0 turns it off). A stream can look
+   * connected and deliver nothing (a proxy or server that lost it without closing it); the
+   * probe compares etcd's count and newest revision under the prefix with what was applied.
+   */
+  readonly probeIntervalMs?: number;
 }
 
 /**
@@ -92,6 +98,7 @@ export class ServiceWatcher {
   readonly #logger: Logger;
   readonly #onUpdate: (update: RegistryUpdate) => void;
   readonly #backoff: Backoff;
+  readonly #probeIntervalMs: number;
   readonly #maps: { [K in Kind]: Map<string, RecordKinds[K]> } = {
     endpoint: new Map(),
     bridge: new Map(),
@@ -120,6 +127,7 @@ export class ServiceWatcher {
     this.#logger = (options.logger ?? silentLogger).child({ component: 'service-watcher' });
     this.#onUpdate = options.onUpdate;
     this.#backoff = options.backoff ?? new Backoff({ initialMs: 100, maxMs: 5_000 });
+    this.#probeIntervalMs = options.probeIntervalMs ?? 10_000;
   }
 
   get state(): RegistryState {
@@ -221,12 +229,38 @@ export class ServiceWatcher {
         resolve();
         return;
       }
-      const onAbort = () => resolve();
+      let probe: NodeJS.Timeout | undefined;
+      const onAbort = () => {
+        clearInterval(probe);
+        resolve();
+      };
       signal.addEventListener('abort', onAbort, { once: true });
       const fail = (error: Error) => {
+        clearInterval(probe);
         signal.removeEventListener('abort', onAbort);
         reject(error);
       };
+      if (this.#probeIntervalMs > 0) {
+        let suspectAt: number | undefined;
+        let probing = false;
+        probe = setInterval(() => {
+          if (probing) return;
+          probing = true;
+          this.#isBehind()
+            .then((behind) => {
+              // A first sighting may be events still in flight; stalled means no progress since.
+              if (!behind) suspectAt = undefined;
+              else if (suspectAt === this.#revision)
+                fail(new WatchInterruptedError('watch stalled: etcd has changes it did not deliver'));
+              else suspectAt = this.#revision;
+            })
+            .catch(() => {}) // etcd unreachable: the stream's own failure will say so.
+            .finally(() => {
+              probing = false;
+            });
+        }, this.#probeIntervalMs);
+        probe.unref();
+      }
       watcher.on('data', (response) => {
         if (response.compact_revision && response.compact_revision !== '0') {
           fail(new WatchCompactedError());
@@ -248,6 +282,19 @@ export class ServiceWatcher {
       );
       watcher.on('end', () => fail(new WatchInterruptedError('watch stream ended')));
     });
+  }
+
+  /** True when etcd holds keys or revisions under the prefix that this watcher has not applied. */
+  async #isBehind(): Promise<boolean> {
+    const response = await this.#client
+      .getAll()
+      .prefix(this.#layout.root)
+      .sort('Mod', 'Descend')
+      .limit(1)
+      .exec();
+    const newest = Number(response.kvs[0]?.mod_revision ?? 0);
+    const known = this.#modRevisions.size + this.#rejected.size;
+    return newest > this.#revision || Number(response.count) !== known;
   }
 
   #applyList(kvs: readonly IKeyValue[], revision: number): void {
