@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { createEtcdClient, KeyLayout, type RegistryUpdate, ServiceWatcher } from '@wharf/core';
 import type { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -184,7 +185,8 @@ describe('ServiceWatcher against a real etcd', () => {
     });
     const { watcher, stop } = startWatcher(silent, 100);
     try {
-      await eventually(() => expect(watcher.synced).toBe(true));
+      await eventually(() => expect(watcher.connected).toBe(true));
+      expect(watches).toBe(1);
       await client
         .put(layout.endpointKey('cache', 'n1:cache-1:80'))
         .value(endpoint('cache', 'n1:cache-1:80', 4001));
