@@ -44,6 +44,7 @@ describe('fault: docker stop of a replica under load', () => {
       requestsSent: report.sent,
       requestsFailed: report.failed,
       failures: report.failures,
+      samples: report.samples,
       registrationsLost: 0,
       measured: {},
     });

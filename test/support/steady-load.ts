@@ -21,6 +21,8 @@ export interface LoadReport {
   readonly failed: number;
   /** Count per status code or error code of the failed requests. */
   readonly failures: Readonly<Record<string, number>>;
+  /** The first few failed responses' bodies (or error messages), for diagnosis. */
+  readonly samples: readonly string[];
   /** Count per `x-instance` / `x-backend` response header: who served. */
   readonly servedBy: Readonly<Record<string, number>>;
   readonly durationMs: number;
@@ -36,6 +38,7 @@ export class SteadyLoad {
   readonly #controller = new AbortController();
   readonly #failures: Record<string, number> = {};
   readonly #servedBy: Record<string, number> = {};
+  readonly #samples: string[] = [];
   #sent = 0;
   #ok = 0;
   #loops: Promise<void>[] = [];
@@ -80,12 +83,17 @@ export class SteadyLoad {
         if (outcome.servedBy) this.#servedBy[outcome.servedBy] = (this.#servedBy[outcome.servedBy] ?? 0) + 1;
       } else {
         this.#failures[outcome.reason] = (this.#failures[outcome.reason] ?? 0) + 1;
+        // Keep a few of each kind, so connection errors cannot hide an HTTP answer.
+        const sample = `${outcome.reason} ${outcome.detail}`;
+        if (this.#samples.filter((seen) => seen.startsWith(`${outcome.reason} `)).length < 2) {
+          this.#samples.push(sample);
+        }
       }
       await sleep(this.#options.pauseMs, undefined, { signal }).catch(() => {});
     }
   }
 
-  #once(): Promise<{ ok: true; servedBy?: string } | { ok: false; reason: string }> {
+  #once(): Promise<{ ok: true; servedBy?: string } | { ok: false; reason: string; detail: string }> {
     const url = new URL(this.#options.path, this.#options.url);
     return new Promise((resolve) => {
       const req = request(
@@ -98,24 +106,28 @@ export class SteadyLoad {
           timeout: this.#options.timeoutMs,
         },
         (res) => {
-          res.resume();
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            if (body.length < 300) body += chunk;
+          });
           res.on('end', () => {
             const status = res.statusCode ?? 0;
             const servedBy = res.headers['x-instance'] ?? res.headers['x-backend'];
             resolve(
               status >= 200 && status < 300
                 ? { ok: true, servedBy: typeof servedBy === 'string' ? servedBy : undefined }
-                : { ok: false, reason: String(status) },
+                : { ok: false, reason: String(status), detail: body.slice(0, 300) },
             );
           });
           res.on('error', (error: NodeJS.ErrnoException) =>
-            resolve({ ok: false, reason: error.code ?? 'error' }),
+            resolve({ ok: false, reason: error.code ?? 'error', detail: error.message }),
           );
         },
       );
       req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
       req.on('error', (error: NodeJS.ErrnoException) =>
-        resolve({ ok: false, reason: error.code ?? 'error' }),
+        resolve({ ok: false, reason: error.code ?? 'error', detail: error.message }),
       );
       req.end();
     });
@@ -131,6 +143,7 @@ export class SteadyLoad {
       ok: this.#ok,
       failed: this.#sent - this.#ok,
       failures: { ...this.#failures },
+      samples: [...this.#samples],
       servedBy: { ...this.#servedBy },
       durationMs: Date.now() - this.#started,
     };

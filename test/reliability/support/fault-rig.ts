@@ -188,6 +188,8 @@ export interface ScenarioResult {
   readonly requestsSent: number;
   readonly requestsFailed: number;
   readonly failures: Readonly<Record<string, number>>;
+  /** A few failed responses, for diagnosis. */
+  readonly samples?: readonly string[];
   readonly registrationsLost: number;
   /** Other measurements (ms) named by what they measure. */
   readonly measured: Readonly<Record<string, number>>;
