@@ -11,7 +11,6 @@ import {
   RECORD_VERSION,
   WHARF_VERSION,
 } from '@wharf/core';
-import type Docker from 'dockerode';
 import type { BridgeConfig } from './config.js';
 import {
   type ContainerFacts,
@@ -19,6 +18,7 @@ import {
   type DesiredEndpoint,
   deriveEndpoints,
 } from './container-config.js';
+import type { DockerClient } from './docker-client.js';
 import { type ContainerEvent, DockerSource } from './docker-source.js';
 import { DrainWatcher } from './drain-watcher.js';
 import { buildEndpointRecord } from './endpoint-record.js';
@@ -31,7 +31,7 @@ type Etcd = ReturnType<typeof createEtcdClient>;
 
 export interface BridgeOptions {
   readonly config: BridgeConfig;
-  readonly docker: Docker;
+  readonly docker: DockerClient;
   readonly etcd: Etcd;
   readonly logger: Logger;
 }
@@ -89,7 +89,7 @@ const TERMINATING = new Set([
  */
 export class Bridge {
   readonly #config: BridgeConfig;
-  readonly #docker: Docker;
+  readonly #docker: DockerClient;
   readonly #etcd: Etcd;
   /** The root logger: each part takes its own `{ component }` child of it. */
   readonly #root: Logger;

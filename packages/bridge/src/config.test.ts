@@ -61,6 +61,18 @@ describe('loadBridgeConfig', () => {
     });
   });
 
+  it('reads DOCKER_HOST as the docker CLI does', () => {
+    expect(loadBridgeConfig({}).docker).toEqual({ socketPath: '/var/run/docker.sock' });
+    expect(loadBridgeConfig({ DOCKER_HOST: 'unix:///run/user/1000/docker.sock' }).docker).toEqual({
+      socketPath: '/run/user/1000/docker.sock',
+    });
+    expect(loadBridgeConfig({ DOCKER_HOST: 'tcp://10.0.0.2' }).docker).toEqual({
+      host: '10.0.0.2',
+      port: 2375,
+    });
+    expect(loadBridgeConfig({ DOCKER_HOST: 'tcp://[::1]:2380' }).docker).toEqual({ host: '::1', port: 2380 });
+  });
+
   it('names the variable of a bad value', () => {
     const cases: [string, Record<string, string>][] = [
       ['WHARF_TTL', { WHARF_TTL: 'soon' }],
@@ -78,6 +90,11 @@ describe('loadBridgeConfig', () => {
       ['WHARF_CHECK_INTERVAL', { WHARF_TARGET: 'web', WHARF_CHECK_INTERVAL: 'often' }],
       ['WHARF_SERVICE', { WHARF_SERVICE: 'web' }],
       ['WHARF_ETCD', { WHARF_ETCD: 'localhost:2379' }],
+      ['DOCKER_HOST', { DOCKER_HOST: 'ssh://me@host' }],
+      [
+        'DOCKER_CERT_PATH',
+        { DOCKER_HOST: 'tcp://docker:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/nonexistent' },
+      ],
     ];
     for (const [variable, env] of cases) {
       const error = configError(env);

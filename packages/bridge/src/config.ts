@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { join } from 'node:path';
 import {
   type CommonConfig,
   ConfigError,
@@ -8,6 +10,7 @@ import {
   readCommonConfig,
 } from '@wharf/core';
 import { parseSetting, SIDECAR_ENV } from './container-config.js';
+import type { DockerEndpoint } from './docker-client.js';
 
 export interface BridgeConfig extends CommonConfig {
   /** Container name or id to watch (sidecar mode); undefined in host mode. */
@@ -25,6 +28,8 @@ export interface BridgeConfig extends CommonConfig {
   readonly bridgeId: string | undefined;
   /** Sidecar mode: per-container settings from the bridge's own env, keyed by label name. */
   readonly overrides: Readonly<Record<string, string>>;
+  /** From DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, as the docker CLI reads them. */
+  readonly docker: DockerEndpoint;
 }
 
 const CONTAINER_NAME = /^\/?[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$/;
@@ -81,5 +86,25 @@ export function loadBridgeConfig(env: Env): BridgeConfig {
     explicit: reader.boolean('WHARF_EXPLICIT', true),
     bridgeId,
     overrides: Object.freeze(overrides),
+    docker: Object.freeze(readDockerEndpoint(reader)),
   });
+}
+
+function readDockerEndpoint(reader: ConfigReader): DockerEndpoint {
+  const value = reader.string('DOCKER_HOST', 'unix:///var/run/docker.sock');
+  const unix = /^unix:\/\/(\/.+)$/.exec(value);
+  if (unix) return { socketPath: unix[1] };
+  const tcp = /^(?:tcp|http|https):\/\/(\[[0-9a-fA-F:.]+\]|[^:/\s]+)(?::(\d{1,5}))?\/?$/.exec(value);
+  if (!tcp) throw new ConfigError('DOCKER_HOST', value, 'unix:///path/to/docker.sock or tcp://host:port');
+  const verify = reader.boolean('DOCKER_TLS_VERIFY', false);
+  const host = (tcp[1] as string).replace(/^\[(.*)\]$/, '$1');
+  const port = Number(tcp[2] ?? (verify ? 2376 : 2375));
+  if (!verify) return { host, port };
+  const directory = reader.string('DOCKER_CERT_PATH') ?? join(reader.string('HOME', '/root'), '.docker');
+  try {
+    const read = (file: string) => readFileSync(join(directory, file));
+    return { host, port, tls: { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') } };
+  } catch {
+    throw new ConfigError('DOCKER_CERT_PATH', directory, 'a directory holding ca.pem, cert.pem and key.pem');
+  }
 }

@@ -1,5 +1,5 @@
-import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
+import type { ContainerInspect } from './docker-client.js';
 import { containerFacts } from './docker-source.js';
 
 describe('containerFacts', () => {
@@ -25,7 +25,7 @@ describe('containerFacts', () => {
         },
         Networks: { front: { IPAddress: '172.20.0.2' }, back: { IPAddress: '' } },
       },
-    } as unknown as Docker.ContainerInspectInfo;
+    } as unknown as ContainerInspect;
     expect(containerFacts(info)).toEqual({
       id: 'c'.repeat(64),
       name: 'web-1',
@@ -61,7 +61,7 @@ describe('containerFacts', () => {
       Config: {},
       State: { Running: true, Paused: true },
       NetworkSettings: {},
-    } as unknown as Docker.ContainerInspectInfo;
+    } as unknown as ContainerInspect;
     expect(containerFacts(info)).toMatchObject({
       running: false,
       image: 'img',

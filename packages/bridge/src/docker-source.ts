@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Backoff, type Logger } from '@wharf/core';
-import type Docker from 'dockerode';
 import type { ContainerFacts, PortFacts } from './container-config.js';
+import type { ContainerInspect, DockerClient } from './docker-client.js';
 
 /** One container event from the Docker Engine. */
 export interface ContainerEvent {
@@ -12,7 +12,7 @@ export interface ContainerEvent {
 }
 
 export interface DockerSourceOptions {
-  readonly docker: Docker;
+  readonly docker: DockerClient;
   readonly logger: Logger;
   readonly onEvent: (event: ContainerEvent) => void;
   /**
@@ -30,7 +30,7 @@ export interface DockerSourceOptions {
  */
 export class DockerSource {
   readonly #options: DockerSourceOptions;
-  readonly #docker: Docker;
+  readonly #docker: DockerClient;
   readonly #logger: Logger;
   readonly #backoff: Backoff;
 
@@ -58,9 +58,7 @@ export class DockerSource {
   }
 
   async #subscribe(signal: AbortSignal): Promise<void> {
-    const stream = (await this.#docker.getEvents({
-      filters: { type: ['container'] },
-    })) as NodeJS.ReadableStream & { destroy(): void };
+    const stream = await this.#docker.events({ type: ['container'] });
     let onAbort = () => {};
     try {
       const ended = new Promise<void>((resolve, reject) => {
@@ -120,7 +118,7 @@ export class DockerSource {
 
   /** The daemon's name (`docker info` → Name), the default node name. */
   async daemonName(): Promise<string> {
-    const info = (await this.#docker.info()) as { Name?: string };
+    const info = await this.#docker.info();
     if (!info.Name) throw new Error('docker info returned no Name');
     return info.Name;
   }
@@ -134,7 +132,7 @@ export class DockerSource {
   /** The container's facts, or undefined when it no longer exists. */
   async inspect(idOrName: string): Promise<ContainerFacts | undefined> {
     try {
-      return containerFacts(await this.#docker.getContainer(idOrName).inspect());
+      return containerFacts(await this.#docker.inspect(idOrName));
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return undefined;
       throw error;
@@ -143,7 +141,7 @@ export class DockerSource {
 }
 
 /** Maps `docker inspect` output to what the bridge uses. Pure. */
-export function containerFacts(info: Docker.ContainerInspectInfo): ContainerFacts {
+export function containerFacts(info: ContainerInspect): ContainerFacts {
   const ports = new Map<string, PortFacts>();
   const addPort = (spec: string) => {
     const [number, protocol] = spec.split('/');
@@ -156,10 +154,7 @@ export function containerFacts(info: Docker.ContainerInspectInfo): ContainerFact
     return port;
   };
   for (const spec of Object.keys(info.Config?.ExposedPorts ?? {})) addPort(spec);
-  const published = (info.NetworkSettings?.Ports ?? {}) as Record<
-    string,
-    { HostIp?: string; HostPort?: string }[] | null
-  >;
+  const published = info.NetworkSettings?.Ports ?? {};
   for (const [spec, bindings] of Object.entries(published)) {
     const port = addPort(spec);
     if (!port || !bindings) continue;

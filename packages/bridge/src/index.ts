@@ -2,6 +2,7 @@ export * from './bridge.js';
 export * from './check-spec.js';
 export * from './config.js';
 export * from './container-config.js';
+export * from './docker-client.js';
 export * from './docker-source.js';
 export * from './drain-watcher.js';
 export * from './endpoint-record.js';

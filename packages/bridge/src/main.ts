@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { ConfigError, createEtcdClient, createLogger } from '@wharf/core';
-import Docker from 'dockerode';
 import { Bridge } from './bridge.js';
 import { type BridgeConfig, loadBridgeConfig } from './config.js';
+import { DockerClient } from './docker-client.js';
 
 let config: BridgeConfig;
 try {
@@ -22,8 +22,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
-// dockerode follows DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, as the docker CLI does.
-const docker = new Docker();
+const docker = new DockerClient(config.docker);
 // Registrations should be back within a second or two of etcd returning.
 const etcd = createEtcdClient(config.etcd, { maxReconnectBackoffMs: 1_000 });
 try {
