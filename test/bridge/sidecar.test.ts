@@ -76,6 +76,15 @@ describe('wharf-bridge as a sidecar', () => {
       expect(record?.port).toBe(await containers.hostPort(target));
     });
     expect(await registry.keysOf(bridgeId, service)).toEqual([key]);
+
+    // Renamed away, it is no longer this sidecar's target.
+    const renamed = `${target}-renamed`;
+    try {
+      await second.rename({ name: renamed });
+      await eventually(async () => expect(await registry.record(key)).toBeUndefined());
+    } finally {
+      await containers.remove(renamed);
+    }
     expect(bridge.running).toBe(true);
   });
 

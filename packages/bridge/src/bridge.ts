@@ -197,7 +197,7 @@ export class Bridge {
   }
 
   async #daemonName(source: DockerSource, signal: AbortSignal): Promise<string | undefined> {
-    const backoff = new Backoff({ initialMs: 200, maxMs: 5_000 });
+    const backoff = new Backoff({ initialMs: 200, maxMs: 2_000 });
     while (!signal.aborted) {
       try {
         return await source.daemonName();
@@ -219,7 +219,8 @@ export class Bridge {
   #onEvent(event: ContainerEvent): void {
     const action = event.action.startsWith('health_status') ? 'health_status' : event.action;
     if (action !== 'health_status' && !RELEVANT.has(action)) return;
-    if (!this.#isTarget(event.id, event.attributes.name)) return;
+    // A tracked container is followed even under a new name (a rename takes it out of scope).
+    if (!this.#containers.has(event.id) && !this.#isTarget(event.id, event.attributes.name)) return;
     this.#logger.debug({ containerId: event.id, action: event.action }, 'docker event');
     const terminating =
       action === 'stop' || (action === 'kill' && TERMINATING.has(event.attributes.signal ?? ''));

@@ -38,7 +38,8 @@ export class DockerSource {
     this.#options = options;
     this.#docker = options.docker;
     this.#logger = options.logger.child({ component: 'docker-source' });
-    this.#backoff = options.backoff ?? new Backoff({ initialMs: 200, maxMs: 5_000 });
+    // A local socket is cheap to retry; a low cap gets events flowing soon after Docker returns.
+    this.#backoff = options.backoff ?? new Backoff({ initialMs: 200, maxMs: 2_000 });
   }
 
   async run(signal: AbortSignal): Promise<void> {
