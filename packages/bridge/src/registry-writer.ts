@@ -13,6 +13,8 @@ export interface RegistryWriterOptions {
   readonly backoff?: Backoff;
 }
 
+const FLUSH_CONCURRENCY = 16;
+
 /** A value that never equals a real record: marks keys whose etcd copy must be rewritten. */
 const STALE = '\u0000stale';
 
@@ -194,26 +196,38 @@ export class RegistryWriter {
   }
 
   async #flush(lease: Lease): Promise<void> {
-    for (const key of this.#dirty) {
-      this.#dirty.delete(key);
-      const wanted = this.#desired.get(key);
-      const written = this.#written.get(key);
-      if (wanted === written) continue;
-      if (wanted === undefined && this.#held.has(key)) continue;
-      try {
-        if (wanted === undefined) {
-          await this.#client.delete().key(key).exec();
-          this.#written.delete(key);
-          this.#logger.debug({ key }, 'key deleted');
-        } else {
-          await lease.put(key).value(wanted).exec();
-          this.#written.set(key, wanted);
-          this.#logger.debug({ key }, 'key written');
-        }
-      } catch (error) {
-        this.#dirty.add(key);
-        throw error;
+    while (this.#dirty.size > 0) {
+      // A few writes in flight at once: re-putting a whole host after an outage stays quick.
+      const batch: string[] = [];
+      for (const key of this.#dirty) {
+        this.#dirty.delete(key);
+        batch.push(key);
+        if (batch.length === FLUSH_CONCURRENCY) break;
       }
+      const results = await Promise.allSettled(batch.map((key) => this.#write(lease, key)));
+      const failure = results.find((result) => result.status === 'rejected');
+      if (failure) {
+        results.forEach((result, index) => {
+          if (result.status === 'rejected') this.#dirty.add(batch[index] as string);
+        });
+        throw (failure as PromiseRejectedResult).reason;
+      }
+    }
+  }
+
+  async #write(lease: Lease, key: string): Promise<void> {
+    const wanted = this.#desired.get(key);
+    const written = this.#written.get(key);
+    if (wanted === written) return;
+    if (wanted === undefined && this.#held.has(key)) return;
+    if (wanted === undefined) {
+      await this.#client.delete().key(key).exec();
+      this.#written.delete(key);
+      this.#logger.debug({ key }, 'key deleted');
+    } else {
+      await lease.put(key).value(wanted).exec();
+      this.#written.set(key, wanted);
+      this.#logger.debug({ key }, 'key written');
     }
   }
 
