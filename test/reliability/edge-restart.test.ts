@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get } from '../edge/support/backends.js';
 import { EtcdServer } from '../support/etcd-server.js';
 import { eventually } from '../support/wait.js';
-import { FaultRig, recordResult } from './support/fault-rig.js';
+import { FaultRig, recordResult, SCENARIO_TIMEOUT_MS } from './support/fault-rig.js';
 
 const EDGE_MAIN = fileURLToPath(new URL('../../packages/edge/dist/main.js', import.meta.url));
 
-describe('fault: edge SIGKILLed under load and restarted', () => {
+describe('fault: edge SIGKILLed under load and restarted', { timeout: SCENARIO_TIMEOUT_MS }, () => {
   let etcd: EtcdServer;
   let rig: FaultRig;
   let restarted: ChildProcess | undefined;

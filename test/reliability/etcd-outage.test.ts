@@ -2,11 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdServer } from '../support/etcd-server.js';
 import { eventually } from '../support/wait.js';
-import { FaultRig, faultMs, recordResult } from './support/fault-rig.js';
+import { FaultRig, faultMs, recordResult, SCENARIO_TIMEOUT_MS } from './support/fault-rig.js';
 
 const OUTAGE_MS = faultMs(30_000, 15_000, 120_000);
 
-describe(`fault: etcd stopped for ${OUTAGE_MS / 1000} s under load`, () => {
+describe(`fault: etcd stopped for ${OUTAGE_MS / 1000} s under load`, { timeout: SCENARIO_TIMEOUT_MS }, () => {
   let etcd: EtcdServer;
   let rig: FaultRig;
 

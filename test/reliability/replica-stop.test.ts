@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker } from '../bridge/support/demo-containers.js';
 import { EtcdServer } from '../support/etcd-server.js';
 import { eventually } from '../support/wait.js';
-import { FaultRig, faultMs, recordResult } from './support/fault-rig.js';
+import { FaultRig, faultMs, recordResult, SCENARIO_TIMEOUT_MS } from './support/fault-rig.js';
 
-describe('fault: docker stop of a replica under load', () => {
+describe('fault: docker stop of a replica under load', { timeout: SCENARIO_TIMEOUT_MS }, () => {
   let etcd: EtcdServer;
   let rig: FaultRig;
 

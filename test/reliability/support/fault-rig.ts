@@ -203,3 +203,6 @@ export function recordResult(result: ScenarioResult): void {
   writeFileSync(`${directory}${result.scenario}.json`, `${JSON.stringify(stamped, null, 2)}\n`);
   console.log(`[reliability] ${JSON.stringify(stamped)}`);
 }
+
+/** Per-test timeout for fault scenarios: the default minute, or much longer when soaking. */
+export const SCENARIO_TIMEOUT_MS = SOAK ? 900_000 : 60_000;
