@@ -22,6 +22,7 @@ const CHECK = 'http:/health';
 // about which phase of a restart a request fell in.
 const LIFECYCLE = new Set(['create', 'start', 'restart', 'kill', 'die', 'stop']);
 const TRIAL_SHUTDOWN_DELAY_MS = 1_000;
+const RESTART_SHUTDOWN_DELAYS_MS = [0, 500];
 const REFERENCES = [
   'Traefik Docker provider: configuration changes are throttled by providersThrottleDuration, default 2 s (documented).',
   'docker-gen (nginx-proxy): regenerates on Docker events with an optional -wait debounce (e.g. 500ms:2s), then reloads nginx.',
@@ -117,7 +118,20 @@ export async function run({ options, signal }) {
   const host = `conv-${process.pid}.bench.local`;
   const etcd = await startEtcd();
   const events = followEvents();
-  const replicas = [0, 1, 2].map((i) => `${RUN_ID}-replica-${i}`);
+  const started = [];
+  const startReplicas = async (label, shutdownDelayMs) => {
+    const names = [0, 1, 2].map((i) => `${RUN_ID}-${label}-${i}`);
+    for (const name of names) {
+      started.push(name);
+      await runContainer({
+        name,
+        labels: { 'wharf.service': service, 'wharf.http.host': host, 'wharf.check': CHECK },
+        env: { INSTANCE: name, SHUTDOWN_DELAY_MS: String(shutdownDelayMs) },
+        publish: ['127.0.0.1::8080'],
+      });
+    }
+    return names;
+  };
   let loop;
   let draining;
   try {
@@ -133,14 +147,7 @@ export async function run({ options, signal }) {
       },
     });
     progress('convergence: starting 3 replicas');
-    for (const name of replicas) {
-      await runContainer({
-        name,
-        labels: { 'wharf.service': service, 'wharf.http.host': host, 'wharf.check': CHECK },
-        env: { INSTANCE: name },
-        publish: ['127.0.0.1::8080'],
-      });
-    }
+    let replicas = await startReplicas('replica', 0);
     loop = startRequestLoop({ url: `${edge.url}/`, host, concurrency: 4, pauseMs: 1 });
     await Promise.all(replicas.map((name) => loop.waitFor((sample) => sample.instance === name, 60_000)));
 
@@ -157,26 +164,43 @@ export async function run({ options, signal }) {
     const trialSamples = loop.samples.length;
     const trialFailures = loop.samples.filter(failed).length;
 
-    const restarts = [];
-    for (let index = 0; index < (options.quick ? 1 : 3); index++) {
-      signal.throwIfAborted();
-      const result = await rollingRestart({ replicas, loop, events });
-      restarts.push(result);
-      progress(
-        `convergence: rolling restart ${index + 1}: ${result.failed} of ${result.requests} requests failed`,
-      );
+    // Rolling restarts twice: with apps that stop accepting the moment they get SIGTERM, and
+    // with apps that keep accepting for a short grace (a usual preStop delay) while the
+    // registry drains them.
+    const restarts = {};
+    for (const shutdownDelayMs of RESTART_SHUTDOWN_DELAYS_MS) {
+      if (shutdownDelayMs > 0) {
+        const previous = replicas;
+        replicas = await startReplicas(`graceful${shutdownDelayMs}`, shutdownDelayMs);
+        await Promise.all(replicas.map((name) => loop.waitFor((sample) => sample.instance === name, 60_000)));
+        await runCommand('docker', ['stop', '-t', '10', ...previous]);
+        await removeContainers(previous);
+        await sleep(3_000);
+      }
+      const series = [];
+      for (let index = 0; index < (options.quick ? 1 : 3); index++) {
+        signal.throwIfAborted();
+        const result = await rollingRestart({ replicas, loop, events });
+        series.push(result);
+        progress(
+          `convergence: rolling restart (SHUTDOWN_DELAY_MS=${shutdownDelayMs}) ${index + 1}: ` +
+            `${result.failed} of ${result.requests} requests failed`,
+        );
+      }
+      restarts[shutdownDelayMs] = series;
     }
     await loop.stop();
     const failures = loop.samples.filter(failed);
-    const failureExamples = restarts.flatMap((r) => r.failures).slice(0, 20);
-    for (const r of restarts) delete r.failures;
+    const allRestarts = Object.values(restarts).flat();
+    const failureExamples = allRestarts.flatMap((r) => r.failures).slice(0, 20);
+    for (const r of allRestarts) delete r.failures;
     return {
       setup: {
         replicas: replicas.length,
         check: `${CHECK}, interval 2s, rise 1 (defaults)`,
         load: '4 keep-alive clients, 1 ms pause between requests',
         trialShutdownDelayMs: TRIAL_SHUTDOWN_DELAY_MS,
-        restartShutdownDelayMs: 0,
+        restartShutdownDelaysMs: RESTART_SHUTDOWN_DELAYS_MS,
       },
       startToRoutedMs: rounded(trials.map((t) => t.startToRoutedMs)),
       killToDrainingMs: rounded(trials.map((t) => t.killToDrainingMs).filter((ms) => ms !== null)),
@@ -191,26 +215,32 @@ export async function run({ options, signal }) {
     await loop?.stop();
     await draining?.close();
     events.close();
-    await removeContainers(replicas);
+    await removeContainers(started);
     await etcd.close();
   }
 }
 
 export function bars(result) {
   if (result.skipped) return [];
-  const failedRequests = result.rollingRestarts.reduce((sum, r) => sum + r.failed, 0);
-  const requests = result.rollingRestarts.reduce((sum, r) => sum + r.requests, 0);
   return [
     {
       bar: 'kill event → no new requests ≤ 100 ms',
       measured: `p50 ${result.killToLastRequestMs.p50} ms, p99 ${result.killToLastRequestMs.p99} ms, max ${result.killToLastRequestMs.max} ms (n=${result.killToLastRequestMs.n})`,
       met: result.killToLastRequestMs.max <= 100,
     },
-    {
-      bar: 'rolling restart under load: 0 failed requests',
-      measured: `${failedRequests} failed of ${requests} (${result.rollingRestarts.length} rolling restarts of ${result.setup.replicas} replicas)`,
-      met: failedRequests === 0,
-    },
+    ...Object.entries(result.rollingRestarts).map(([delayMs, series]) => {
+      const failedRequests = series.reduce((sum, r) => sum + r.failed, 0);
+      const requests = series.reduce((sum, r) => sum + r.requests, 0);
+      const app =
+        Number(delayMs) === 0
+          ? 'app stops accepting at SIGTERM'
+          : `app keeps accepting ${delayMs} ms after SIGTERM`;
+      return {
+        bar: `rolling restart under load: 0 failed requests (${app})`,
+        measured: `${failedRequests} failed of ${requests} (${series.length} rolling restarts of ${result.setup.replicas} replicas)`,
+        met: failedRequests === 0,
+      };
+    }),
   ];
 }
 
@@ -220,7 +250,7 @@ export function markdown(result) {
   return [
     `Setup: ${result.setup.replicas} wharf/demo replicas behind wharf-edge, one host-mode wharf-bridge, check ${result.setup.check}; ` +
       `load ${result.setup.load}. Trial containers keep answering ${result.setup.trialShutdownDelayMs} ms after SIGTERM so late requests are visible; ` +
-      `restarted replicas stop accepting at once (SHUTDOWN_DELAY_MS=${result.setup.restartShutdownDelayMs}).`,
+      `rolling restarts run with SHUTDOWN_DELAY_MS=${result.setup.restartShutdownDelaysMs.join(' and ')}.`,
     '',
     '| measure | p50 ms | p99 ms | max ms | n |',
     '|---|---:|---:|---:|---:|',
@@ -229,7 +259,12 @@ export function markdown(result) {
     row('Docker `kill` event → last new request it answered', result.killToLastRequestMs),
     '',
     `Rolling restarts (\`docker restart\` each replica in turn, next one after the previous serves again): ` +
-      result.rollingRestarts.map((r) => `${r.failed} failed of ${r.requests}`).join('; ') +
+      Object.entries(result.rollingRestarts)
+        .map(
+          ([delayMs, series]) =>
+            `SHUTDOWN_DELAY_MS=${delayMs}: ${series.map((r) => `${r.failed} failed of ${r.requests}`).join(', ')}`,
+        )
+        .join('; ') +
       `. Requests failed during the start/stop trials: ${result.trialRequests.failed} of ${result.trialRequests.requests}.` +
       (result.failureKinds.length ? ` Failure kinds: ${result.failureKinds.join(', ')}.` : ''),
     '',
