@@ -41,6 +41,16 @@ describe('endpoint records', () => {
     ]);
   });
 
+  it.each([
+    '2852039166',
+    '0xa9fea9fe',
+    '169.254.43518',
+    '0251.0376.0251.0376',
+    'host.123',
+  ])('refuses %s, an IPv4 address in a notation resolvers accept', (address) => {
+    expect(codeOf({ ...valid, address })).toBe('WHARF_INVALID_RECORD');
+  });
+
   it('accepts IPv6 and DNS addresses', () => {
     expect(codeOf({ ...valid, address: 'fd00::5' })).toBe('ok');
     expect(codeOf({ ...valid, address: 'web-1.internal' })).toBe('ok');

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { InvalidRecordError, UnknownVersionError, type WharfError } from './errors.js';
 import { isValidName } from './names.js';
@@ -10,17 +11,18 @@ export const MAX_RECORD_BYTES = 64 * 1024;
 
 const name = (kind: string) => z.string().refine(isValidName, { message: `invalid ${kind}` });
 
-// An IPv4 or IPv6 literal, or a DNS name; never a URL, never with a port or path.
+// An IPv4 or IPv6 literal, or a DNS name; never a URL, never with a port or path. A name whose
+// last label is numeric (`2852039166`, `0xa9fea9fe`, `169.254.43518`) is no DNS name (RFC 3696
+// §2) but an IPv4 address in another notation that resolvers accept: refused, so that address
+// policy sees every IP literal as one.
 const HOSTNAME =
   /^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*$/;
-const address = z
-  .string()
-  .refine(
-    (value) => z.ipv4().safeParse(value).success || z.ipv6().safeParse(value).success || HOSTNAME.test(value),
-    {
-      message: 'expected an IP address or a DNS name',
-    },
-  );
+const NUMERIC_LABEL = /(^|\.)(0x[0-9a-f]*|[0-9]+)$/i;
+export function isAddress(value: string): boolean {
+  if (isIP(value) !== 0) return true;
+  return HOSTNAME.test(value) && !NUMERIC_LABEL.test(value);
+}
+const address = z.string().refine(isAddress, { message: 'expected an IP address or a DNS name' });
 
 /** Host names the edge routes; a leading `*.` matches any one or more labels in front. */
 const HTTP_HOST =
