@@ -2,7 +2,7 @@
 # wharf from the repository root.
 #
 #   ./run.sh test          install, build, lint and run every test
-#   ./run.sh bench [ARGS]  benchmarks (npm run bench -- ARGS)
+#   ./run.sh bench [ARGS]  benchmarks (npm run bench -- ARGS); `bench soak`: the fault suite, longer
 #   ./run.sh up            demo stack on Docker: etcd, one edge, two demo apps with sidecar bridges
 #   ./run.sh scale N       N demo apps (each with its sidecar, or under the host bridge)
 #   ./run.sh host-mode     one host-wide bridge instead of sidecars
@@ -88,6 +88,13 @@ summarize_tests() {
 }
 
 cmd_bench() {
+  if [[ ${1:-} == soak ]]; then
+    # The fault suite with its faults held about four times longer than in CI.
+    ensure_etcd
+    npm run build
+    WHARF_SOAK=1 npx vitest run --project integration test/reliability
+    return
+  fi
   npm run bench -- "$@"
 }
 
