@@ -8,6 +8,7 @@ import {
   decodeRouteRecord,
   type EndpointRecord,
   type KeyLayout,
+  listPrefix,
   type RouteRecord,
 } from '@wharf/core';
 import type { EtcdClient } from './etcd-session.js';
@@ -43,27 +44,10 @@ export interface RawKeyValue {
   readonly lease?: string;
 }
 
-/** Keys per range request: one unpaged read of a large registry would be one huge gRPC reply. */
-const PAGE_SIZE = 1_000;
-
-/** Every key under the prefix, read page by page at one revision (one consistent snapshot). */
+/** Everything under the prefix at one revision (one consistent snapshot). */
 export async function readRegistrySnapshot(client: EtcdClient, layout: KeyLayout): Promise<RegistrySnapshot> {
-  const root = Buffer.from(layout.root);
-  // The prefix ends in `/`, so the first key after every key under it is the prefix with `/` + 1.
-  const end = Buffer.concat([root.subarray(0, -1), Buffer.from([root[root.length - 1]! + 1])]);
-  const kvs: RawKeyValue[] = [];
-  let start = root;
-  let revision: string | undefined;
-  for (;;) {
-    const page = client.getAll().inRange({ start, end }).limit(PAGE_SIZE);
-    if (revision !== undefined) page.revision(revision);
-    const response = await page.exec();
-    revision ??= response.header.revision;
-    kvs.push(...response.kvs);
-    const last = response.kvs.at(-1);
-    if (!response.more || !last) return decodeRegistrySnapshot(kvs, layout, Number(revision));
-    start = Buffer.concat([last.key, Buffer.from([0])]);
-  }
+  const { kvs, revision } = await listPrefix(client, layout.root);
+  return decodeRegistrySnapshot(kvs, layout, revision);
 }
 
 export function decodeRegistrySnapshot(

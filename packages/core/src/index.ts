@@ -5,6 +5,7 @@ export * from './duration.js';
 export * from './errors.js';
 export * from './etcd-client.js';
 export * from './key-layout.js';
+export * from './list-prefix.js';
 export * from './logger.js';
 export * from './names.js';
 export * from './records.js';

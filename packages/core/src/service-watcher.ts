@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Etcd3, type IKeyValue, Range, type Watcher } from 'etcd3';
+import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
 import { Backoff } from './backoff.js';
 import { WatchCompactedError, WatchInterruptedError, type WharfError } from './errors.js';
 import type { KeyLayout, ParsedKey } from './key-layout.js';
+import { listPrefix } from './list-prefix.js';
 import { type Logger, silentLogger } from './logger.js';
 import {
   type BridgeRecord,
@@ -69,12 +70,6 @@ export interface ServiceWatcherOptions {
    */
   readonly probeIntervalMs?: number;
 }
-
-/**
- * Keys per list request. One unpaged range read of a large registry exceeds gRPC's default
- * 4 MiB message limit (10,000 ordinary endpoint records are about 5 MB) and fails every time.
- */
-const LIST_PAGE_SIZE = 500;
 
 const DECODERS: { [K in Kind]: (raw: Buffer) => DecodeResult<RecordKinds[K]> } = {
   endpoint: decodeEndpointRecord,
@@ -183,7 +178,7 @@ export class ServiceWatcher {
 
   async #listAndWatch(signal: AbortSignal): Promise<void> {
     const root = this.#layout.root;
-    const listed = await this.#list(signal);
+    const listed = await listPrefix(this.#client, root, signal);
     if (signal.aborted) return;
     this.#applyList(listed.kvs, listed.revision);
     this.#backoff.reset();
@@ -200,25 +195,6 @@ export class ServiceWatcher {
       watcher.removeAllListeners();
       watcher.on('error', () => {});
       watcher.cancel().catch(() => {});
-    }
-  }
-
-  /** Every key under the prefix at one revision, read page by page. */
-  async #list(signal: AbortSignal): Promise<{ kvs: IKeyValue[]; revision: number }> {
-    const end = Range.prefix(this.#layout.root).end;
-    const kvs: IKeyValue[] = [];
-    let start = Buffer.from(this.#layout.root);
-    let revision: string | undefined;
-    for (;;) {
-      const page = this.#client.getAll().inRange({ start, end }).limit(LIST_PAGE_SIZE);
-      // Later pages read at the first page's revision, so the list is one consistent snapshot.
-      if (revision !== undefined) page.revision(revision);
-      const response = await page.exec();
-      revision ??= response.header.revision;
-      kvs.push(...response.kvs);
-      const last = response.kvs.at(-1);
-      if (!response.more || !last || signal.aborted) return { kvs, revision: Number(revision) };
-      start = Buffer.concat([last.key, Buffer.from([0])]);
     }
   }
 
