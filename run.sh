@@ -28,6 +28,7 @@ readonly ADMIN_PORT=${ADMIN_PORT:-9090}
 readonly ETCD_PORT=${ETCD_PORT:-2379}
 readonly ETCD_URL=http://$ETCD_CONTAINER:2379
 readonly WAIT_SECONDS=${WAIT_SECONDS:-90}
+readonly DEMO_SHUTDOWN_DELAY_MS=${DEMO_SHUTDOWN_DELAY_MS:-500}
 
 die() {
   printf 'run.sh: %s\n' "$*" >&2
@@ -224,8 +225,11 @@ demo_labels=(
 # Demo app number I, plus its sidecar bridge unless the host bridge does the work.
 ensure_demo() {
   local index=$1 sidecars=$2 app=wharf-demo-$1
+  # SHUTDOWN_DELAY_MS: on `docker stop` the app keeps serving briefly while its bridge marks
+  # it draining and the edge moves traffic away, as an app behind a proxy should.
   ensure_container "$app" wharf/demo \
-    --network "$NETWORK" -e "INSTANCE=demo-$index" "${demo_labels[@]}"
+    --network "$NETWORK" -e "INSTANCE=demo-$index" -e "SHUTDOWN_DELAY_MS=$DEMO_SHUTDOWN_DELAY_MS" \
+    "${demo_labels[@]}"
   local app_recreated=$RECREATED
   if [[ $sidecars == yes ]]; then
     # A new app container is a new target: start its bridge afresh too.
