@@ -1,4 +1,4 @@
-import { Agent } from 'node:http';
+import { Agent, type AgentOptions } from 'node:http';
 import { PassiveHealth, type PassiveHealthOptions } from './passive-health.js';
 
 export interface BackendOptions {
@@ -10,6 +10,11 @@ export interface BackendOptions {
    */
   readonly freeSocketTimeoutMs?: number;
   readonly health?: PassiveHealthOptions;
+  /**
+   * Resolver for backends named by DNS (see `backendLookup`): refuses names that resolve to
+   * addresses the edge must not connect to.
+   */
+  readonly lookup?: AgentOptions['lookup'];
 }
 
 /**
@@ -45,6 +50,7 @@ export class Backend {
         maxFreeSockets: options.maxFreeSockets ?? 64,
         timeout: options.freeSocketTimeoutMs ?? 4_000,
         scheduling: 'lifo',
+        ...(options.lookup ? { lookup: options.lookup } : {}),
       });
     }
     return this.#agent;

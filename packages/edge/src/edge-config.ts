@@ -17,6 +17,8 @@ export interface EdgeConfig {
   readonly idleTimeoutMs: number;
   readonly upstreamTimeoutMs: number;
   readonly shutdownGraceMs: number;
+  /** How long requests arriving before the first full sync wait for it (then 503). */
+  readonly startupWaitMs: number;
   readonly allowLinkLocal: boolean;
   /** First passive-health ejection (doubles per repeat, capped at 30×). */
   readonly ejectionMs: number;
@@ -45,6 +47,7 @@ export function readEdgeConfig(reader: ConfigReader): EdgeConfig {
     idleTimeoutMs: reader.duration('WHARF_IDLE_TIMEOUT', 60_000, { minMs: 100, maxMs: 3_600_000 }),
     upstreamTimeoutMs: reader.duration('WHARF_UPSTREAM_TIMEOUT', 60_000, { minMs: 10, maxMs: 3_600_000 }),
     shutdownGraceMs: reader.duration('WHARF_SHUTDOWN_GRACE', 10_000, { minMs: 0, maxMs: 3_600_000 }),
+    startupWaitMs: reader.duration('WHARF_STARTUP_WAIT', 5_000, { minMs: 0, maxMs: 300_000 }),
     allowLinkLocal: reader.boolean('WHARF_ALLOW_LINK_LOCAL', false),
     ejectionMs: reader.duration('WHARF_EJECTION_TIME', 10_000, { minMs: 100, maxMs: 600_000 }),
   });

@@ -9,6 +9,7 @@ import { EdgeServer } from './edge-server.js';
 import { LiveRoutes } from './live-routes.js';
 import { ProxyHandler } from './proxy-handler.js';
 import { RouteStats } from './route-stats.js';
+import { StartupGate } from './startup-gate.js';
 
 export interface EdgeOptions {
   readonly config: EdgeConfig;
@@ -35,7 +36,7 @@ export class Edge {
   readonly admin: AdminServer | undefined;
   readonly #logger: Logger;
   readonly #onReady: (() => void) | undefined;
-  #ready = false;
+  readonly #startup = new StartupGate();
 
   constructor(options: EdgeOptions) {
     const { config } = options;
@@ -53,8 +54,8 @@ export class Edge {
       logger,
       onUpdate: (update) => {
         this.routes.apply(update);
-        if (!this.#ready && this.watcher.synced) {
-          this.#ready = true;
+        if (!this.#startup.isOpen && this.watcher.synced) {
+          this.#startup.open();
           this.#logger.info(
             { revision: update.revision, hosts: this.routes.table.size },
             'first sync applied',
@@ -72,6 +73,8 @@ export class Edge {
       upstreamTimeoutMs: config.upstreamTimeoutMs,
       stats: this.stats,
       observeUpstreamLatency: (seconds) => histogram.observe(seconds),
+      startup: this.#startup,
+      startupWaitMs: config.startupWaitMs,
       logger,
     });
     this.server = new EdgeServer({
@@ -96,7 +99,7 @@ export class Edge {
 
   /** True once the first full list from etcd has been applied. */
   get ready(): boolean {
-    return this.#ready;
+    return this.#startup.isOpen;
   }
 
   /** Serves until `signal` aborts; resolves after in-flight requests finished (or the grace ran out). */

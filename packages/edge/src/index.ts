@@ -19,4 +19,5 @@ export * from './request-ids.js';
 export * from './route-stats.js';
 export * from './route-table.js';
 export * from './route-table-builder.js';
+export * from './startup-gate.js';
 export * from './weighted-round-robin.js';

@@ -1,6 +1,7 @@
 import type { Logger, RegistryUpdate } from '@wharf/core';
 import { silentLogger } from '@wharf/core';
 import type { BackendOptions } from './backend.js';
+import { backendLookup } from './backend-address.js';
 import { BackendRegistry } from './backend-registry.js';
 import type { RouteTable } from './route-table.js';
 import { RouteTableBuilder, type RouteTableResult } from './route-table-builder.js';
@@ -32,7 +33,11 @@ export class LiveRoutes {
       allowLinkLocal: options.allowLinkLocal ?? false,
       logger: options.logger,
     });
-    this.backends = new BackendRegistry(options.backend);
+    // DNS-named backends are checked again after resolution, when the agent connects.
+    this.backends = new BackendRegistry({
+      lookup: backendLookup(options.allowLinkLocal ?? false),
+      ...options.backend,
+    });
     this.#table = this.#builder.table;
   }
 

@@ -34,7 +34,8 @@ if (config) {
 }
 
 async function runEdge(config: EdgeConfig, logger: Logger, signal: AbortSignal): Promise<void> {
-  const client = createEtcdClient(config.common.etcd);
+  // A short reconnect cap: after an etcd outage the watch (and so new routes) is back within ~1 s.
+  const client = createEtcdClient(config.common.etcd, { maxReconnectBackoffMs: 1_000 });
   const clustered = cluster.isWorker;
   let disconnect = () => {};
   const edge = new Edge({

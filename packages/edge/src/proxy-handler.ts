@@ -5,11 +5,12 @@ import {
   request,
   type ServerResponse,
 } from 'node:http';
-import type { BlockList } from 'node:net';
+import type { BlockList, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@wharf/core';
 import { silentLogger } from '@wharf/core';
 import { ProxyServer } from 'http-proxy-3';
+import type { Backend } from './backend.js';
 import type { BackendRegistry } from './backend-registry.js';
 import { sendError, sendSocketError } from './error-response.js';
 import {
@@ -22,6 +23,7 @@ import { normaliseHost } from './host-name.js';
 import { RequestIds } from './request-ids.js';
 import { RouteStats } from './route-stats.js';
 import type { RouteEndpoint, RoutePool, RouteTable } from './route-table.js';
+import { StartupGate } from './startup-gate.js';
 
 export interface ProxyHandlerOptions {
   /** The current table; read once per request. */
@@ -35,6 +37,10 @@ export interface ProxyHandlerOptions {
   readonly stats?: RouteStats;
   /** Seconds from sending upstream to its response headers. */
   readonly observeUpstreamLatency?: (seconds: number) => void;
+  /** Opens at the first full sync; requests arriving earlier wait for it. Open when omitted. */
+  readonly startup?: StartupGate;
+  /** How long a request waits for `startup` before it is answered 503. */
+  readonly startupWaitMs?: number;
   readonly logger?: Logger;
   readonly now?: () => number;
 }
@@ -48,6 +54,7 @@ class UpstreamTimeout extends Error {
 
 /** One client request as it is forwarded, possibly to several endpoints in turn. */
 interface Exchange {
+  readonly handler: ProxyHandler;
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly pool: RoutePool;
@@ -57,7 +64,71 @@ interface Exchange {
   readonly retryable: boolean;
   tried: RouteEndpoint[] | undefined;
   upstream: ClientRequest | undefined;
+  /** The client's response is finished or the client went away. */
   done: boolean;
+}
+
+/** One try of an exchange against one endpoint. */
+interface Attempt {
+  readonly exchange: Exchange;
+  readonly endpoint: RouteEndpoint;
+  readonly backend: Backend;
+  readonly started: number;
+  readonly upstream: ClientRequest;
+  connected: boolean;
+  responded: boolean;
+}
+
+// Per-request state rides on the emitters, so the listeners below are shared functions rather
+// than closures allocated for every request (the request path is dominated by Node's HTTP
+// stack; this keeps the edge's own share small).
+const ATTEMPT = Symbol('wharf.attempt');
+const EXCHANGE = Symbol('wharf.exchange');
+type WithAttempt<T> = T & { [ATTEMPT]?: Attempt };
+type WithExchange<T> = T & { [EXCHANGE]?: Exchange };
+
+function onClientClose(this: WithExchange<ServerResponse>): void {
+  const exchange = this[EXCHANGE]!;
+  // The client went away before the response was complete: cancel the upstream request.
+  if (!exchange.done && !this.writableFinished) exchange.upstream?.destroy();
+  exchange.done = true;
+}
+
+function onUpstreamClose(this: WithAttempt<ClientRequest>): void {
+  this[ATTEMPT]!.backend.active -= 1;
+}
+
+function onUpstreamTimeout(this: ClientRequest): void {
+  this.destroy(new UpstreamTimeout('upstream timed out'));
+}
+
+function onUpstreamResponse(this: WithAttempt<ClientRequest>, upstreamRes: IncomingMessage): void {
+  const attempt = this[ATTEMPT]!;
+  attempt.responded = true;
+  attempt.exchange.handler.respond(attempt, upstreamRes);
+}
+
+function onUpstreamError(this: WithAttempt<ClientRequest>, error: NodeJS.ErrnoException): void {
+  const attempt = this[ATTEMPT]!;
+  attempt.exchange.handler.upstreamFailed(attempt, this, error);
+}
+
+function onUpstreamBodyError(this: WithExchange<IncomingMessage>): void {
+  // The backend broke off mid-body: cut the client's response so it sees that too.
+  this[EXCHANGE]!.res.destroy();
+}
+
+function onUpstreamSocket(this: WithAttempt<ClientRequest>, socket: Socket): void {
+  const attempt = this[ATTEMPT]!;
+  if (socket.connecting) socket.once('connect', () => onConnected(attempt));
+  else onConnected(attempt);
+}
+
+// Only requests with a body listen for the connection: their body is streamed once it is up,
+// so a refused connection leaves it unread and the request can go to another endpoint.
+function onConnected(attempt: Attempt): void {
+  attempt.connected = true;
+  if (!attempt.upstream.destroyed) attempt.exchange.req.pipe(attempt.upstream);
 }
 
 /**
@@ -74,6 +145,8 @@ export class ProxyHandler {
   readonly #maxRetries: number;
   readonly #stats: RouteStats;
   readonly #observe: ((seconds: number) => void) | undefined;
+  readonly #startup: StartupGate;
+  readonly #startupWaitMs: number;
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #ids = new RequestIds();
@@ -94,6 +167,8 @@ export class ProxyHandler {
     this.#maxRetries = options.maxRetries ?? 2;
     this.#stats = options.stats ?? new RouteStats();
     this.#observe = options.observeUpstreamLatency;
+    this.#startup = options.startup ?? new StartupGate(true);
+    this.#startupWaitMs = options.startupWaitMs ?? 5_000;
     this.#logger = (options.logger ?? silentLogger).child({ component: 'proxy' });
     this.#now = options.now ?? Date.now;
     this.#ws = new ProxyServer({ ws: true, xfwd: false, prependPath: false });
@@ -107,6 +182,42 @@ export class ProxyHandler {
 
   /** `request` listener of the public server. */
   readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (this.#startup.isOpen) this.#handleRequest(req, res);
+    else
+      void this.#startup.wait(this.#startupWaitMs).then((open) => {
+        if (res.destroyed) return;
+        if (open) this.#handleRequest(req, res);
+        else this.#notReady(this.#ids.next(), res, undefined);
+      });
+  };
+
+  /** `upgrade` listener (WebSocket): same routing, then http-proxy-3 pipes the two sockets. */
+  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => socket.destroy());
+    if (this.#startup.isOpen) this.#handleUpgrade(req, socket, head);
+    else
+      void this.#startup.wait(this.#startupWaitMs).then((open) => {
+        if (socket.destroyed) return;
+        if (open) this.#handleUpgrade(req, socket, head);
+        else this.#notReady(this.#ids.next(), undefined, socket);
+      });
+  };
+
+  /** `connect` listener: CONNECT is refused, the edge is not a forward proxy. */
+  readonly handleConnect = (_req: IncomingMessage, socket: Duplex): void => {
+    socket.on('error', () => socket.destroy());
+    this.#stats.record(RouteStats.UNROUTED, 405);
+    sendSocketError(socket, 405, 'CONNECT is not supported: this is not a forward proxy', this.#ids.next());
+  };
+
+  #notReady(requestId: string, res: ServerResponse | undefined, socket: Duplex | undefined): void {
+    const reason = 'not ready: the first sync with the registry has not completed';
+    this.#stats.record(RouteStats.UNROUTED, 503);
+    if (res) sendError(res, 503, reason, requestId);
+    else if (socket) sendSocketError(socket, 503, reason, requestId);
+  }
+
+  #handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const requestId = this.#ids.next();
     const pool = this.#route(req, requestId, res, undefined);
     if (pool === undefined) return;
@@ -115,6 +226,7 @@ export class ProxyHandler {
     const hasBody =
       req.headers['transfer-encoding'] !== undefined || (Number(req.headers['content-length']) || 0) > 0;
     const exchange: Exchange = {
+      handler: this,
       req,
       res,
       pool,
@@ -126,18 +238,13 @@ export class ProxyHandler {
       upstream: undefined,
       done: false,
     };
-    res.once('close', () => {
-      // The client went away before the response was complete: cancel the upstream request.
-      if (!exchange.done && exchange.upstream !== undefined) exchange.upstream.destroy();
-      exchange.done = true;
-    });
+    (res as WithExchange<ServerResponse>)[EXCHANGE] = exchange;
+    res.on('close', onClientClose);
     this.#forward(exchange);
-  };
+  }
 
-  /** `upgrade` listener (WebSocket): same routing, then http-proxy-3 pipes the two sockets. */
-  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+  #handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const requestId = this.#ids.next();
-    socket.on('error', () => socket.destroy());
     const pool = this.#route(req, requestId, undefined, socket);
     if (pool === undefined) return;
     this.#healthNow = this.#now();
@@ -154,20 +261,16 @@ export class ProxyHandler {
     this.upgraded.add(socket);
     socket.once('close', () => this.upgraded.delete(socket));
     const target = { protocol: 'http:', host: endpoint.address, port: endpoint.port };
+    // The backend's agent resolves DNS names through the edge's address check; Node takes an
+    // upgraded socket out of the agent's pool.
+    const agent = this.#backends.peek(endpoint.backendKey)?.agent;
     this.#stats.record(pool.id, 101);
-    this.#ws.ws(req, socket, head, { target }, (error: Error) => {
+    this.#ws.ws(req, socket, head, { target, agent }, (error: Error) => {
       this.#logger.debug({ err: error, route: pool.id }, 'websocket upstream failed');
       if (!socket.destroyed)
         sendSocketError(socket, 502, `upstream ${endpoint.backendKey} failed`, requestId);
     });
-  };
-
-  /** `connect` listener: CONNECT is refused, the edge is not a forward proxy. */
-  readonly handleConnect = (_req: IncomingMessage, socket: Duplex): void => {
-    socket.on('error', () => socket.destroy());
-    this.#stats.record(RouteStats.UNROUTED, 405);
-    sendSocketError(socket, 405, 'CONNECT is not supported: this is not a forward proxy', this.#ids.next());
-  };
+  }
 
   #route(
     req: IncomingMessage,
@@ -183,10 +286,10 @@ export class ProxyHandler {
       status = 400;
       reason = 'only origin-form request targets (/path) are accepted; this is not a forward proxy';
     } else {
-      const host = normaliseHost(req.headers.host);
+      const host = hasOneHost(req.rawHeaders) ? normaliseHost(req.headers.host) : undefined;
       if (host === undefined) {
         status = 400;
-        reason = 'missing or malformed Host header';
+        reason = 'missing, repeated or malformed Host header';
       } else {
         pool = this.#table().match(host, url);
         if (pool === undefined) {
@@ -223,7 +326,7 @@ export class ProxyHandler {
   }
 
   #forward(exchange: Exchange): void {
-    const { pool, req, res } = exchange;
+    const { pool, req } = exchange;
     this.#healthNow = this.#now();
     const endpoint = pool.balancer.pick(this.#isHealthy, exchange.tried);
     if (endpoint === undefined) {
@@ -239,8 +342,9 @@ export class ProxyHandler {
       this.#forward(exchange);
       return;
     }
-    const started = performance.now();
-    const upstream = request({
+    // `timeout` is applied to the socket itself (no timer per request): inactivity while
+    // connecting, then between response bytes, emits 'timeout' on the request.
+    const upstream: WithAttempt<ClientRequest> = request({
       host: endpoint.address,
       port: endpoint.port,
       method: req.method,
@@ -248,81 +352,83 @@ export class ProxyHandler {
       headers: exchange.headers,
       agent: backend.agent,
       setHost: false,
+      timeout: this.#timeoutMs,
     });
+    const attempt: Attempt = {
+      exchange,
+      endpoint,
+      backend,
+      started: performance.now(),
+      upstream,
+      connected: false,
+      responded: false,
+    };
+    upstream[ATTEMPT] = attempt;
     exchange.upstream = upstream;
     backend.active += 1;
-    let connected = false;
-    let responded = false;
-    upstream.once('close', () => {
-      backend.active -= 1;
-    });
+    upstream.on('close', onUpstreamClose);
+    upstream.on('timeout', onUpstreamTimeout);
+    upstream.on('response', onUpstreamResponse);
+    upstream.on('error', onUpstreamError);
+    if (exchange.hasBody) upstream.on('socket', onUpstreamSocket);
+    else upstream.end();
+  }
 
-    const onConnect = () => {
-      connected = true;
-      backend.health.recordSuccess();
-      // The body is sent only once connected, so a refused connection leaves it unread.
-      if (exchange.hasBody) req.pipe(upstream);
-    };
-    upstream.once('socket', (socket) => {
-      if ((socket as { connecting?: boolean }).connecting) socket.once('connect', onConnect);
-      else onConnect();
-    });
-    if (!exchange.hasBody) upstream.end();
+  /** The upstream response headers arrived: pass them on and stream the body. */
+  respond(attempt: Attempt, upstreamRes: IncomingMessage): void {
+    const { exchange, backend } = attempt;
+    backend.health.recordSuccess();
+    this.#observe?.((performance.now() - attempt.started) / 1_000);
+    if (exchange.done) {
+      upstreamRes.resume();
+      return;
+    }
+    const res = exchange.res;
+    const status = upstreamRes.statusCode ?? 502;
+    const headers = downstreamResponseHeaders(upstreamRes.headers);
+    headers['x-request-id'] = exchange.requestId;
+    this.#stats.record(exchange.pool.id, status);
+    res.writeHead(status, upstreamRes.statusMessage, headers);
+    (upstreamRes as WithExchange<IncomingMessage>)[EXCHANGE] = exchange;
+    upstreamRes.on('error', onUpstreamBodyError);
+    upstreamRes.pipe(res);
+  }
 
-    upstream.setTimeout(this.#timeoutMs, () => upstream.destroy(new UpstreamTimeout('upstream timed out')));
-
-    upstream.once('response', (upstreamRes) => {
-      responded = true;
-      this.#observe?.((performance.now() - started) / 1_000);
-      if (exchange.done) {
-        upstreamRes.resume();
-        return;
-      }
-      const status = upstreamRes.statusCode ?? 502;
-      const headers = downstreamResponseHeaders(upstreamRes.headers);
-      headers['x-request-id'] = exchange.requestId;
-      this.#stats.record(pool.id, status);
-      res.writeHead(status, upstreamRes.statusMessage, headers);
-      upstreamRes.pipe(res);
-      upstreamRes.once('end', () => {
-        exchange.done = true;
-      });
-      upstreamRes.once('error', () => {
-        // The backend broke off mid-body: cut the client's response so it sees that too.
-        res.destroy();
-      });
-    });
-
-    upstream.once('error', (error: NodeJS.ErrnoException) => {
-      if (exchange.done && !responded) return;
-      if (responded) {
-        res.destroy();
-        return;
-      }
-      if (error instanceof UpstreamTimeout) {
-        if (!connected) backend.health.recordFailure(this.#now());
-        this.#finishWithError(exchange, 504, `upstream ${endpoint.backendKey} did not answer in time`);
-        return;
-      }
-      // A stale pooled socket the backend closed is not the backend's fault, but it is only
-      // safe to retry when nothing of the body may have been consumed.
-      const staleSocket =
-        connected && upstream.reusedSocket && error.code === 'ECONNRESET' && !exchange.hasBody;
-      if (!connected) backend.health.recordFailure(this.#now());
-      const attempts = exchange.tried?.length ?? 0;
-      if ((!connected || staleSocket) && exchange.retryable && attempts < this.#maxRetries) {
-        exchange.tried ??= [];
-        exchange.tried.push(endpoint);
-        req.unpipe(upstream);
-        this.#forward(exchange);
-        return;
-      }
-      this.#finishWithError(
-        exchange,
-        502,
-        `upstream ${endpoint.backendKey} failed: ${error.code ?? error.message}`,
-      );
-    });
+  /** The upstream request failed: retry on another endpoint when that is safe, else 502/504. */
+  upstreamFailed(attempt: Attempt, upstream: ClientRequest, error: NodeJS.ErrnoException): void {
+    const { exchange, backend, endpoint } = attempt;
+    if (attempt.responded) {
+      exchange.res.destroy();
+      return;
+    }
+    if (exchange.done) return;
+    if (error instanceof UpstreamTimeout) {
+      // Timed out while connecting: the backend is unreachable, not merely slow.
+      const connecting = (upstream.socket as Socket | null)?.connecting ?? !attempt.connected;
+      if (connecting) backend.health.recordFailure(this.#now());
+      this.#finishWithError(exchange, 504, `upstream ${endpoint.backendKey} did not answer in time`);
+      return;
+    }
+    backend.health.recordFailure(this.#now());
+    // A request with a body may go elsewhere only if its connection never came up (the body is
+    // streamed after it). One without a body may go elsewhere whenever no response came: the
+    // connection was refused, or it broke before the response (a pooled socket the backend was
+    // closing, a backend shutting down in a rolling restart). Idempotent methods only, since
+    // the backend may have seen the request.
+    const replayable = !exchange.hasBody || !attempt.connected;
+    const attempts = exchange.tried?.length ?? 0;
+    if (replayable && exchange.retryable && attempts < this.#maxRetries) {
+      exchange.tried ??= [];
+      exchange.tried.push(endpoint);
+      if (exchange.hasBody) exchange.req.unpipe(upstream);
+      this.#forward(exchange);
+      return;
+    }
+    this.#finishWithError(
+      exchange,
+      502,
+      `upstream ${endpoint.backendKey} failed: ${error.code ?? error.message}`,
+    );
   }
 
   #finishWithError(exchange: Exchange, status: number, reason: string): void {
@@ -336,4 +442,18 @@ export class ProxyHandler {
   closeUpgraded(): void {
     for (const socket of this.upgraded) socket.end();
   }
+}
+
+/**
+ * False when `Host` is missing or sent more than once (Node keeps the first copy of a repeated
+ * Host in `req.headers`; which one a backend or another proxy would use is anyone's guess).
+ */
+function hasOneHost(raw: readonly string[]): boolean {
+  let count = 0;
+  for (let index = 0; index < raw.length; index += 2) {
+    const name = raw[index]!;
+    if (name.length === 4 && (name === 'Host' || name === 'host' || name.toLowerCase() === 'host'))
+      count += 1;
+  }
+  return count === 1;
 }

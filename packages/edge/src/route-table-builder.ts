@@ -1,6 +1,6 @@
 import type { EndpointRecord, Logger, RegistryChange, RegistryState, RouteRecord } from '@wharf/core';
 import { silentLogger } from '@wharf/core';
-import { refuseBackendAddress } from './backend-address.js';
+import { BackendAddressCheck } from './backend-address.js';
 import { normalisePathPrefix } from './path-prefix.js';
 import { HostRoutes, type RouteEndpoint, RoutePool, RouteTable } from './route-table.js';
 
@@ -45,7 +45,7 @@ type PrefixIndex<T> = Map<string, Map<string, Set<T>>>;
  * `wharf routes` uses it to show what the edge sees.
  */
 export class RouteTableBuilder {
-  readonly #allowLinkLocal: boolean;
+  readonly #addressCheck: BackendAddressCheck;
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #endpoints = new Map<string, IndexedEndpoint>();
@@ -58,7 +58,7 @@ export class RouteTableBuilder {
   #table = RouteTable.EMPTY;
 
   constructor(options: RouteTableBuilderOptions = {}) {
-    this.#allowLinkLocal = options.allowLinkLocal ?? false;
+    this.#addressCheck = new BackendAddressCheck(options.allowLinkLocal ?? false);
     this.#logger = (options.logger ?? silentLogger).child({ component: 'route-table-builder' });
     this.#now = options.now ?? Date.now;
   }
@@ -153,7 +153,7 @@ export class RouteTableBuilder {
 
   #addEndpoint(key: string, record: EndpointRecord, touched: Set<string>, added: string[]): void {
     if (record.protocol === 'udp') return;
-    const refused = refuseBackendAddress(record.address, this.#allowLinkLocal);
+    const refused = this.#addressCheck.refuse(record.address);
     if (refused !== undefined) {
       this.#logger.warn({ key, address: record.address, reason: refused }, 'refusing endpoint address');
       return;
