@@ -73,3 +73,25 @@ describe('backendLookup', () => {
     expect(address).toBe('127.0.0.1');
   });
 });
+
+describe('refuseBackendAddress: IPv4 fast path', () => {
+  it('agrees with BlockList ranges at their edges', () => {
+    const cases: [string, boolean][] = [
+      ['0.1.2.3', true],
+      ['1.0.0.0', false],
+      ['223.255.255.255', false],
+      ['224.0.0.0', true],
+      ['239.255.255.255', true],
+      ['240.0.0.1', false],
+      ['255.255.255.255', true],
+      ['255.255.255.254', false],
+      ['169.253.255.255', false],
+      ['169.254.0.0', true],
+      ['169.255.0.0', false],
+      ['16.254.1.1', false],
+    ];
+    for (const [address, refused] of cases) {
+      expect(refuseBackendAddress(address, false) !== undefined, address).toBe(refused);
+    }
+  });
+});

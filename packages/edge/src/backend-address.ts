@@ -43,6 +43,9 @@ function refuseResolved(
   family: 'ipv4' | 'ipv6',
   allowLinkLocal: boolean,
 ): string | undefined {
+  // IPv4 by its leading octets: BlockList.check builds a SocketAddress per call, which made
+  // these checks a visible share of a cold sync of 10,000 endpoints.
+  if (family === 'ipv4') return refuseIpv4(address, allowLinkLocal);
   if (NEVER.check(address, family)) return 'unspecified or multicast address';
   if (!allowLinkLocal && LINK_LOCAL.check(address, family)) return LINK_LOCAL_REASON;
   return undefined;
@@ -71,6 +74,17 @@ export class BackendAddressCheck {
     this.#cache.set(address, reason);
     return reason;
   }
+}
+
+// `address` is a valid dotted quad (net.isIP said 4); the ranges are NEVER's and LINK_LOCAL's.
+function refuseIpv4(address: string, allowLinkLocal: boolean): string | undefined {
+  const firstDot = address.indexOf('.');
+  const first = Number(address.slice(0, firstDot));
+  if (first === 0 || (first >= 224 && first <= 239) || address === '255.255.255.255') {
+    return 'unspecified or multicast address';
+  }
+  if (!allowLinkLocal && first === 169 && address.startsWith('254.', firstDot + 1)) return LINK_LOCAL_REASON;
+  return undefined;
 }
 
 /** A DNS name of a backend resolved to an address the edge must not connect to. */

@@ -1,6 +1,7 @@
 import type { EndpointRecord, Logger, RegistryChange, RegistryState, RouteRecord } from '@wharf/core';
 import { silentLogger } from '@wharf/core';
 import { BackendAddressCheck } from './backend-address.js';
+import { LayeredMap } from './layered-map.js';
 import { normalisePathPrefix } from './path-prefix.js';
 import { HostRoutes, type RouteEndpoint, RoutePool, RouteTable } from './route-table.js';
 
@@ -119,35 +120,29 @@ export class RouteTableBuilder {
       }
     }
     // A backend dropped and re-added in the same batch (an endpoint rewritten) is neither.
-    const addedBackends = added.filter((key) => !removed.includes(key) && this.#backendRefs.has(key));
-    const removedBackends = removed.filter((key) => !this.#backendRefs.has(key));
+    // (Sets: a re-list diff may add and remove thousands of backends in one batch.)
+    const removedSet = new Set(removed);
+    const addedBackends = new Set(added.filter((key) => !removedSet.has(key) && this.#backendRefs.has(key)));
+    const removedBackends = new Set(removed.filter((key) => !this.#backendRefs.has(key)));
 
+    // Only the touched hosts change: a layered map shares every other host with the previous
+    // table instead of copying the host map per batch (see LayeredMap).
     const previous = this.#table;
-    let exact = previous.exact as Map<string, HostRoutes>;
-    let wildcard = previous.wildcard as Map<string, HostRoutes>;
-    let exactCopied = false;
-    let wildcardCopied = false;
+    const exactChanges = new Map<string, HostRoutes | undefined>();
+    const wildcardChanges = new Map<string, HostRoutes | undefined>();
     for (const host of touched) {
-      const isWildcard = host.startsWith('*.');
-      if (isWildcard && !wildcardCopied) {
-        wildcard = new Map(wildcard);
-        wildcardCopied = true;
-      } else if (!isWildcard && !exactCopied) {
-        exact = new Map(exact);
-        exactCopied = true;
-      }
-      const target = isWildcard ? wildcard : exact;
-      const name = isWildcard ? host.slice(2) : host;
-      const routes = this.#buildHost(host);
-      if (routes) target.set(name, routes);
-      else target.delete(name);
+      if (host.startsWith('*.')) wildcardChanges.set(host.slice(2), this.#buildHost(host));
+      else exactChanges.set(host, this.#buildHost(host));
     }
+    const exact = exactChanges.size > 0 ? LayeredMap.of(previous.exact).with(exactChanges) : previous.exact;
+    const wildcard =
+      wildcardChanges.size > 0 ? LayeredMap.of(previous.wildcard).with(wildcardChanges) : previous.wildcard;
     this.#table = new RouteTable(exact, wildcard, batch.revision, this.#now());
     return {
       table: this.#table,
       changedHosts: [...touched],
-      addedBackends: [...new Set(addedBackends)],
-      removedBackends: [...new Set(removedBackends)],
+      addedBackends: [...addedBackends],
+      removedBackends: [...removedBackends],
     };
   }
 
@@ -262,6 +257,8 @@ export class RouteTableBuilder {
 }
 
 function dedupeRoutes(routes: readonly { host: string; pathPrefix: string }[]) {
+  if (routes.length === 1)
+    return [{ host: routes[0]!.host, pathPrefix: normalisePathPrefix(routes[0]!.pathPrefix) }];
   const seen = new Map<string, { host: string; pathPrefix: string }>();
   for (const route of routes) {
     const pathPrefix = normalisePathPrefix(route.pathPrefix);
