@@ -145,6 +145,21 @@ async function registeredContainers(): Promise<string[]> {
   return [...entries.keys()].map((key) => key.split(':').at(-2) as string).sort();
 }
 
+/** Containers behind demo.localhost in the edge's route table (admin listener, /routes). */
+async function routedContainers(): Promise<string[]> {
+  const response = await fetch(`http://127.0.0.1:${ports.admin}/routes`);
+  expect(response.status).toBe(200);
+  const body = (await response.json()) as {
+    table: { hosts: { host: string; routes: { endpoints: { id: string; state: string }[] }[] }[] };
+  };
+  const host = body.table.hosts.find((entry) => entry.host === DEMO_HOST);
+  return (host?.routes ?? [])
+    .flatMap((route) => route.endpoints)
+    .filter((endpoint) => endpoint.state === 'serving')
+    .map((endpoint) => endpoint.id.split(':').at(-2) as string)
+    .sort();
+}
+
 describe('demo stack: ./run.sh up, scale, down', { timeout: 120_000 }, () => {
   beforeAll(async () => {
     mkdirSync(fileURLToPath(new URL('../artifacts/', import.meta.url)), { recursive: true });
@@ -205,12 +220,9 @@ describe('demo stack: ./run.sh up, scale, down', { timeout: 120_000 }, () => {
   it('scales to four demo apps with ./run.sh scale 4', async () => {
     await runScript(['scale', '4']);
     expect(await servedInstances(16)).toEqual(instances(4));
-    expect(await registeredContainers()).toEqual([
-      'wharf-demo-1',
-      'wharf-demo-2',
-      'wharf-demo-3',
-      'wharf-demo-4',
-    ]);
+    const all = ['wharf-demo-1', 'wharf-demo-2', 'wharf-demo-3', 'wharf-demo-4'];
+    expect(await registeredContainers()).toEqual(all);
+    expect(await routedContainers()).toEqual(all);
   });
 
   it('drops the endpoint of a SIGKILLed bridge within its lease TTL', async () => {
@@ -222,18 +234,31 @@ describe('demo stack: ./run.sh up, scale, down', { timeout: 120_000 }, () => {
 
     const killedAt = Date.now();
     await docker('kill', '-s', 'KILL', 'wharf-demo-3-bridge');
-    // The app itself keeps running; only its registration must go.
-    const gone = await eventually(async () => {
-      expect(await registeredContainers()).toEqual(['wharf-demo-1', 'wharf-demo-2', 'wharf-demo-4']);
-      return Date.now() - killedAt;
-    }, TTL_MS + 20_000);
+    // The app itself keeps running; only its registration must go. Watched side by side:
+    // etcd (etcdctl), the edge's route table (admin /routes) and what the edge answers from.
+    const [gone, dropped, unrouted] = await Promise.all([
+      eventually(async () => {
+        expect(await registeredContainers()).toEqual(['wharf-demo-1', 'wharf-demo-2', 'wharf-demo-4']);
+        return Date.now() - killedAt;
+      }, TTL_MS + 20_000),
+      eventually(async () => {
+        expect(await routedContainers()).toEqual(['wharf-demo-1', 'wharf-demo-2', 'wharf-demo-4']);
+        return Date.now() - killedAt;
+      }, TTL_MS + 20_000),
+      eventually(async () => {
+        expect(await servedInstances(12)).toEqual(['demo-1', 'demo-2', 'demo-4']);
+        return Date.now() - killedAt;
+      }, TTL_MS + 20_000),
+    ]);
+    log.write(
+      `# bridge SIGKILL: etcd key gone after ${gone} ms, edge table after ${dropped} ms, edge answers after ${unrouted} ms\n`,
+    );
     expect((await etcdEntries('/wharf/bridges/')).has(bridgeKeys[0] as string)).toBe(false);
-    const unrouted = await eventually(async () => {
-      expect(await servedInstances(12)).toEqual(['demo-1', 'demo-2', 'demo-4']);
-      return Date.now() - killedAt;
-    }, 20_000);
-    log.write(`# bridge SIGKILL: key gone after ${gone} ms, edge stopped routing after ${unrouted} ms\n`);
-    expect(gone).toBeLessThanOrEqual(TTL_MS + TTL_SLACK_MS);
+    // Within the lease TTL (plus etcd's expiry tick) everywhere, not merely eventually.
+    const within = TTL_MS + TTL_SLACK_MS;
+    expect(gone, 'etcd key gone (ms after SIGKILL)').toBeLessThanOrEqual(within);
+    expect(dropped, 'edge route table (ms after SIGKILL)').toBeLessThanOrEqual(within);
+    expect(unrouted, 'edge answers (ms after SIGKILL)').toBeLessThanOrEqual(within);
     expect(
       (await docker('inspect', '-f', '{{.State.Running}}', 'wharf-demo-3')).trim(),
       'the app of the killed bridge keeps running',
