@@ -5,6 +5,8 @@
  * entries, so a failure is reproduced by re-running with the seed it printed.
  */
 
+import { isIP } from 'node:net';
+
 /** Which layer must refuse an entry. */
 export type Refusal =
   /** The key is not part of the key layout (KeyLayout.parse returns undefined). */
@@ -240,7 +242,9 @@ export function* hostileEntries(options: FuzzOptions): Generator<FuzzEntry> {
         key,
         value: JSON.stringify({ ...record, address, port: pick(random, [80, 8080, 443]) }),
         category: 'forbidden-address',
-        refusedBy: 'address',
+        // An IPv4 address in a resolver's other notations (`2852039166`) is no DNS name: the
+        // record schema refuses it. IP literals are well-formed; the edge's policy refuses them.
+        refusedBy: isIP(address) === 0 ? 'decoder' : 'address',
       };
     }
   }
