@@ -171,6 +171,24 @@ describe('wharf-bridge registers Docker containers (host mode)', () => {
     expect(await registry.all()).toEqual(new Map());
   });
 
+  it('SIGTERM in the middle of the first sync still revokes and exits 0', async () => {
+    await containers.start(name, { labels });
+    await containers.start(`${name}-second`, { labels });
+    // Stop at a different moment each round: as the lease is granted, at the first write, and
+    // once in sync. An abort that lands while the writer is busy must not be missed.
+    for (const moment of ['lease granted', 'key written', 'registry in sync']) {
+      const bridge = startBridge({ WHARF_TTL: '60s' });
+      await eventually(() => expect(bridge.find(moment).length).toBeGreaterThan(0));
+      bridge.child.kill('SIGTERM');
+      const exit = await Promise.race([
+        bridge.exited,
+        new Promise((resolve) => setTimeout(() => resolve('still running after 10 s'), 10_000).unref()),
+      ]);
+      expect(exit, `SIGTERM at "${moment}"`).toEqual({ code: 0, signal: null });
+    }
+    expect(await registry.keysOf(bridgeId, service)).toEqual([]);
+  });
+
   it('SIGKILL: the keys expire with the lease', async () => {
     await containers.start(name, { labels });
     const bridge = startBridge({ WHARF_TTL: '2s' });

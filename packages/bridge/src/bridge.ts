@@ -1,6 +1,7 @@
 import { networkInterfaces } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  aborted,
   Backoff,
   ConfigError,
   type createEtcdClient,
@@ -183,10 +184,7 @@ export class Bridge {
     const sourceDone = source.run(signal);
     const drainsDone = drains.run(signal);
     // Reconciling etcd before Docker was listed would delete keys of containers that still run.
-    await Promise.race([
-      firstSync,
-      new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true })),
-    ]);
+    await Promise.race([firstSync, aborted(signal)]);
     const writerDone = signal.aborted ? Promise.resolve() : writer.run(signal);
     await Promise.all([sourceDone, drainsDone]);
     await this.#queue.idle();

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Backoff, type Logger } from '@wharf/core';
+import { Backoff, type Logger, whenAborted } from '@wharf/core';
 import type { ContainerFacts, PortFacts } from './container-config.js';
 import type { ContainerInspect, DockerClient } from './docker-client.js';
 
@@ -60,15 +60,14 @@ export class DockerSource {
 
   async #subscribe(signal: AbortSignal): Promise<void> {
     const stream = await this.#docker.events({ type: ['container'] });
-    let onAbort = () => {};
+    let stopListening = () => {};
     try {
       const ended = new Promise<void>((resolve, reject) => {
         let buffered = '';
-        onAbort = () => {
+        stopListening = whenAborted(signal, () => {
           stream.destroy();
           resolve();
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
+        });
         stream.on('data', (chunk: Buffer) => {
           buffered += chunk.toString();
           let newline = buffered.indexOf('\n');
@@ -90,7 +89,7 @@ export class DockerSource {
       this.#backoff.reset();
       await ended;
     } finally {
-      signal.removeEventListener('abort', onAbort);
+      stopListening();
       stream.removeAllListeners();
       stream.on('error', () => {});
       stream.destroy();

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Backoff, type createEtcdClient, type KeyLayout, type Logger } from '@wharf/core';
+import { Backoff, type createEtcdClient, type KeyLayout, type Logger, whenAborted } from '@wharf/core';
 
 type Etcd = ReturnType<typeof createEtcdClient>;
 
@@ -62,11 +62,10 @@ export class DrainWatcher {
       .prefix(layout.drains)
       .startRevision(String(Number(response.header.revision) + 1))
       .create();
-    let onAbort = () => {};
+    let stopListening = () => {};
     try {
       await new Promise<void>((resolve, reject) => {
-        onAbort = () => resolve();
-        signal.addEventListener('abort', onAbort, { once: true });
+        stopListening = whenAborted(signal, resolve);
         watcher.on('put', (kv) => this.#update(kv.key.toString().slice(layout.drains.length), true));
         watcher.on('delete', (kv) => this.#update(kv.key.toString().slice(layout.drains.length), false));
         watcher.on('error', reject);
@@ -74,7 +73,7 @@ export class DrainWatcher {
         watcher.on('end', () => reject(new Error('drain watch ended')));
       });
     } finally {
-      signal.removeEventListener('abort', onAbort);
+      stopListening();
       watcher.removeAllListeners();
       watcher.on('error', () => {});
       watcher.cancel().catch(() => {});

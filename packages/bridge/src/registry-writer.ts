@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Backoff, type createEtcdClient, type KeyLayout, type Logger } from '@wharf/core';
+import { Backoff, type createEtcdClient, type KeyLayout, type Logger, whenAborted } from '@wharf/core';
 
 type Etcd = ReturnType<typeof createEtcdClient>;
 type Lease = ReturnType<Etcd['lease']>;
@@ -155,13 +155,14 @@ export class RegistryWriter {
 
   #idle(signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
+      let stopListening = () => {};
       const done = () => {
         this.#wake = undefined;
-        signal.removeEventListener('abort', done);
+        stopListening();
         resolve();
       };
       this.#wake = done;
-      signal.addEventListener('abort', done, { once: true });
+      stopListening = whenAborted(signal, done);
     });
   }
 

@@ -37,10 +37,12 @@ export function createEtcdClient(config: EtcdConfig, options: EtcdClientOptions 
     grpcOptions: {
       // A member that stops answering (frozen, partitioned) must be noticed well inside a
       // 10 s lease TTL, so keep-alives move to another member in time: ping every 6 s, give
-      // up after 2.5 s. etcd refuses pings more often than every 5 s (too_many_pings).
+      // up after 2.5 s. etcd answers pings more often than every 5 s, or any ping on a
+      // connection without calls, with too_many_pings and drops the connection; the agents
+      // always hold a watch or lease stream, so pings run whenever it matters.
       'grpc.keepalive_time_ms': 6_000,
       'grpc.keepalive_timeout_ms': 2_500,
-      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.keepalive_permit_without_calls': 0,
       ...(options.maxReconnectBackoffMs === undefined
         ? {}
         : {

@@ -1,3 +1,4 @@
+export * from './abort-signal.js';
 export * from './backoff.js';
 export * from './common-config.js';
 export * from './config-reader.js';
