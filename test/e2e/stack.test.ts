@@ -223,6 +223,12 @@ describe('demo stack: ./run.sh up, scale, down', { timeout: 120_000 }, () => {
     const all = ['wharf-demo-1', 'wharf-demo-2', 'wharf-demo-3', 'wharf-demo-4'];
     expect(await registeredContainers()).toEqual(all);
     expect(await routedContainers()).toEqual(all);
+    // `status` lists the stack's containers and what etcd holds for them.
+    const status = await runScript(['status']);
+    for (const name of all) {
+      expect(status).toMatch(new RegExp(`^${name}-bridge\\s+wharf/bridge\\s+Up`, 'm'));
+      expect(status).toMatch(new RegExp(`^  /wharf/services/demo/[^\\s]*:${name}:8080$`, 'm'));
+    }
   });
 
   it('drops the endpoint of a SIGKILLed bridge within its lease TTL', async () => {
