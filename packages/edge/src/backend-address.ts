@@ -1,5 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
+import { WharfError } from '@wharf/core';
 
 // Addresses an endpoint record may not point the edge at: a registry entry naming them is
 // either a mistake (0.0.0.0, a multicast group) or an attempt to reach the host's metadata
@@ -88,14 +89,12 @@ function refuseIpv4(address: string, allowLinkLocal: boolean): string | undefine
 }
 
 /** A DNS name of a backend resolved to an address the edge must not connect to. */
-export class ForbiddenBackendAddressError extends Error {
-  readonly code = 'WHARF_FORBIDDEN_BACKEND_ADDRESS';
+export class ForbiddenBackendAddressError extends WharfError {
   readonly hostname: string;
   readonly address: string;
 
   constructor(hostname: string, address: string, reason: string) {
-    super(`${hostname} resolved to ${address}: ${reason}`);
-    this.name = 'ForbiddenBackendAddressError';
+    super('WHARF_FORBIDDEN_BACKEND_ADDRESS', `${hostname} resolved to ${address}: ${reason}`);
     this.hostname = hostname;
     this.address = address;
   }
