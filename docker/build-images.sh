@@ -40,11 +40,11 @@ build() {
   started=$SECONDS
   if [[ ${VERBOSE:-} == 1 ]]; then
     # --network host: npm ci inside the build reaches the registry the way this machine does.
-    docker build --network host --build-arg BUILD_CA_CERTS="$ca_certs" \
+    docker build --force-rm --network host --build-arg BUILD_CA_CERTS="$ca_certs" \
       -t "$image" -f "$root/$dockerfile" "$context"
   else
     log=$(mktemp)
-    if ! docker build --network host --build-arg BUILD_CA_CERTS="$ca_certs" \
+    if ! docker build --force-rm --network host --build-arg BUILD_CA_CERTS="$ca_certs" \
       -t "$image" -f "$root/$dockerfile" "$context" >"$log" 2>&1; then
       {
         # npm prints its usage after the real error, so show the first error lines as well.

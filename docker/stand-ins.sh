@@ -215,7 +215,7 @@ RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \\
 CMD ["node"]
 EOF
   log "docker build $NODE_IMAGE (node $version)"
-  if ! docker build --quiet -t "$NODE_IMAGE" "$context" >"$dir/build.log" 2>&1; then
+  if ! docker build --force-rm --quiet -t "$NODE_IMAGE" "$context" >"$dir/build.log" 2>&1; then
     tail -n 20 "$dir/build.log" >&2
     die "building $NODE_IMAGE failed"
   fi
@@ -262,7 +262,7 @@ EXPOSE 2379 2380
 CMD ["/usr/local/bin/etcd"]
 EOF
   log "docker build $ETCD_IMAGE (etcd $actual)"
-  if ! docker build --quiet -t "$ETCD_IMAGE" "$context" >"$dir/build.log" 2>&1; then
+  if ! docker build --force-rm --quiet -t "$ETCD_IMAGE" "$context" >"$dir/build.log" 2>&1; then
     tail -n 20 "$dir/build.log" >&2
     die "building $ETCD_IMAGE failed"
   fi
