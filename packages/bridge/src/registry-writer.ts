@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Backoff, type createEtcdClient, type KeyLayout, type Logger, whenAborted } from '@wharf/core';
+import { guardLease } from './lease-guard.js';
 
 type Etcd = ReturnType<typeof createEtcdClient>;
 type Lease = ReturnType<Etcd['lease']>;
@@ -107,7 +108,12 @@ export class RegistryWriter {
         granted = true;
         this.#logger.info({ leaseId, ttlSeconds: this.#ttlSeconds }, 'lease granted');
         this.#needsReconcile = true;
-        await this.#serve(lease, leaseId, signal, () => lost);
+        const unguard = guardLease(lease, this.#ttlSeconds, this.#logger);
+        try {
+          await this.#serve(lease, leaseId, signal, () => lost);
+        } finally {
+          unguard();
+        }
       } catch (error) {
         if (signal.aborted) break;
         this.#connected = false;
