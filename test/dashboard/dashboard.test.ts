@@ -200,12 +200,13 @@ describe('edge dashboard in a real browser (real etcd, edge as a child process)'
 
       // The filter narrows the view to matching hosts, routes or endpoints, and back.
       await page.fill('#filter', 'shop-2');
-      expect(await page.locator('tr.endpoint').count()).toBe(1);
+      // The page redraws on input and on every stream message; wait for the filtered view.
+      await eventually(async () => expect(await page.locator('tr.endpoint').count()).toBe(1));
       expect(await page.locator('tr.endpoint').getAttribute('data-endpoint')).toBe(
         layout.endpointKey('shop', 'node2:shop-2:8080'),
       );
       await page.fill('#filter', '');
-      expect(await page.locator('tr.endpoint').count()).toBe(3);
+      await eventually(async () => expect(await page.locator('tr.endpoint').count()).toBe(3));
 
       await mkdir(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: `${ARTIFACTS}dashboard.png`, fullPage: true });
