@@ -4,6 +4,7 @@ import type { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdServer } from '../support/etcd-server.js';
 import { eventually } from '../support/wait.js';
+import { interceptWatches } from '../support/watch-interceptor.js';
 
 const layout = new KeyLayout('/wharf');
 
@@ -132,20 +133,10 @@ describe('ServiceWatcher against a real etcd', () => {
       release = resolve;
     });
     let watches = 0;
-    const delayed = new Proxy(client, {
-      get(target, property, receiver) {
-        if (property !== 'watch') return Reflect.get(target, property, receiver);
-        return () => {
-          const builder = target.watch();
-          const create = builder.create.bind(builder);
-          builder.create = async () => {
-            watches += 1;
-            if (watches === 1) await held;
-            return create();
-          };
-          return builder;
-        };
-      },
+    const delayed = interceptWatches(client, async (attempt, create) => {
+      watches = attempt;
+      if (attempt === 1) await held;
+      return create();
     });
     const { watcher, stop } = startWatcher(delayed);
     try {
@@ -168,20 +159,10 @@ describe('ServiceWatcher against a real etcd', () => {
     await client.delete().prefix('/wharf/').exec();
     let watches = 0;
     // The first watch is a stream that was "created" and then never says anything again.
-    const silent = new Proxy(client, {
-      get(target, property, receiver) {
-        if (property !== 'watch') return Reflect.get(target, property, receiver);
-        return () => {
-          const builder = target.watch();
-          const create = builder.create.bind(builder);
-          builder.create = async () => {
-            watches += 1;
-            if (watches > 1) return create();
-            return Object.assign(new EventEmitter(), { cancel: async () => {} }) as never;
-          };
-          return builder;
-        };
-      },
+    const silent = interceptWatches(client, async (attempt, create) => {
+      watches = attempt;
+      if (attempt > 1) return create();
+      return Object.assign(new EventEmitter(), { cancel: async () => {} }) as never;
     });
     const { watcher, stop } = startWatcher(silent, 100);
     try {

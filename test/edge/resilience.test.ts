@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { WebSocket } from 'ws';
 import { EtcdServer } from '../support/etcd-server.js';
 import { eventually } from '../support/wait.js';
+import { interceptWatches } from '../support/watch-interceptor.js';
 import { get, putEndpoint, TestBackend } from './support/backends.js';
 import { EdgeProcess } from './support/edge-process.js';
 
@@ -113,20 +114,10 @@ describe('wharf-edge re-lists after compaction (in-process, watch held back)', (
       release = resolve;
     });
     let watches = 0;
-    const delayed = new Proxy(client, {
-      get(object, property, receiver) {
-        if (property !== 'watch') return Reflect.get(object, property, receiver);
-        return () => {
-          const builder = object.watch();
-          const create = builder.create.bind(builder);
-          builder.create = async () => {
-            watches += 1;
-            if (watches === 1) await held;
-            return create();
-          };
-          return builder;
-        };
-      },
+    const delayed = interceptWatches(client, async (attempt, create) => {
+      watches = attempt;
+      if (attempt === 1) await held;
+      return create();
     });
     const config = loadEdgeConfig({
       WHARF_ETCD: etcd.endpoint,
