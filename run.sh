@@ -96,7 +96,28 @@ cmd_bench() {
     WHARF_SOAK=1 npx vitest run --project integration test/reliability
     return
   fi
+  ensure_bench_peers
+  ensure_etcd
+  [[ -d node_modules ]] || npm ci --no-audit --no-fund
+  docker/build-images.sh all
+  npm run build
   npm run bench -- "$@"
+}
+
+# The peers the benchmarks compare against, and the load generator: Debian's packages.
+ensure_bench_peers() {
+  local missing=() tool
+  for tool in nginx haproxy caddy wrk taskset; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+  done
+  ((${#missing[@]})) || return 0
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    echo "run.sh: installing the benchmark peers: ${missing[*]}"
+    apt-get -o DPkg::Lock::Timeout=600 update -q
+    apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends nginx-light haproxy caddy wrk util-linux
+  else
+    die "the benchmarks need ${missing[*]} (Debian: sudo apt-get install nginx-light haproxy caddy wrk)"
+  fi
 }
 
 # ---------------------------------------------------------------------------- Docker helpers
