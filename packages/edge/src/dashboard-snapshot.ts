@@ -1,16 +1,10 @@
-import type { EndpointState, RegistryState } from '@wharf/core';
+import type { RegistryState } from '@wharf/core';
 import type { RouteRate } from './dashboard-rates.js';
 import type { RoutesDocument } from './edge-admin.js';
+import type { EndpointDescription } from './route-table.js';
 
 /** One endpoint as the dashboard shows it: the table's view plus what its record says. */
-export interface DashboardEndpoint {
-  readonly key: string;
-  readonly service: string;
-  readonly id: string;
-  readonly address: string;
-  readonly port: number;
-  readonly weight: number;
-  readonly state: EndpointState;
+export interface DashboardEndpoint extends EndpointDescription {
   /** `address:port` (`[v6]:port`): joins the endpoint to its backend's passive health. */
   readonly backend: string;
   /** The bridge's health check, from the record; null when the record carries none or is not at hand. */

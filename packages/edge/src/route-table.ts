@@ -14,6 +14,9 @@ export interface RouteEndpoint {
   readonly backendKey: string;
 }
 
+/** An endpoint as `/routes` and `wharf routes` describe it. */
+export type EndpointDescription = Omit<RouteEndpoint, 'backendKey'>;
+
 /** Everything that routes one Host + path prefix. Immutable apart from the balancer's position. */
 export class RoutePool {
   /** `host` + `pathPrefix`: the route's name in metrics and logs. */
@@ -76,15 +79,7 @@ export interface RouteTableDescription {
       readonly pathPrefix: string;
       readonly routable: boolean;
       readonly operatorRoutes: readonly { readonly id: string; readonly service: string }[];
-      readonly endpoints: readonly {
-        readonly key: string;
-        readonly service: string;
-        readonly id: string;
-        readonly address: string;
-        readonly port: number;
-        readonly weight: number;
-        readonly state: EndpointState;
-      }[];
+      readonly endpoints: readonly EndpointDescription[];
     }[];
   }[];
 }
