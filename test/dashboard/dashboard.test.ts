@@ -199,7 +199,8 @@ describe('edge dashboard in a real browser (real etcd, edge as a child process)'
       await eventually(async () => expect(Number(await rps.textContent())).toBeGreaterThan(0));
 
       // The filter narrows the view to matching hosts, routes or endpoints, and back.
-      await page.fill('#filter', 'shop-2');
+      // An instance id: the host name carries the pid, which may itself contain "shop-2".
+      await page.fill('#filter', 'node2:shop-2');
       // The page redraws on input and on every stream message; wait for the filtered view.
       await eventually(async () => expect(await page.locator('tr.endpoint').count()).toBe(1));
       expect(await page.locator('tr.endpoint').getAttribute('data-endpoint')).toBe(
