@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { createEtcdClient, KeyLayout, type RegistryUpdate, ServiceWatcher } from '@wharf/core';
+import { KeyLayout, type RegistryUpdate, ServiceWatcher } from '@wharf/core';
 import type { Etcd3 } from 'etcd3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdServer } from '../support/etcd-server.js';
+import { describe, expect, it } from 'vitest';
+import { type EtcdServer, useEtcd } from '../support/etcd-server.js';
 import { eventually } from '../support/wait.js';
 import { interceptWatches } from '../support/watch-interceptor.js';
 
@@ -30,13 +30,9 @@ describe('ServiceWatcher against a real etcd', () => {
   let etcd: EtcdServer;
   let client: Etcd3;
 
-  beforeAll(async () => {
-    etcd = await EtcdServer.start();
-    client = createEtcdClient({ endpoints: [etcd.endpoint] });
-  });
-  afterAll(async () => {
-    client?.close();
-    await etcd?.close();
+  useEtcd((started) => {
+    etcd = started.etcd;
+    client = started.client;
   });
 
   function startWatcher(watchClient: Etcd3 = client, probeIntervalMs?: number) {

@@ -1,7 +1,7 @@
-import { createEtcdClient, KeyLayout, ServiceWatcher } from '@wharf/core';
+import { KeyLayout, ServiceWatcher } from '@wharf/core';
 import type { Etcd3 } from 'etcd3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdServer } from '../support/etcd-server.js';
+import { describe, expect, it } from 'vitest';
+import { type EtcdServer, useEtcd } from '../support/etcd-server.js';
 import { putAll } from '../support/etcd-writes.js';
 import { validEndpoint } from '../support/record-fuzzer.js';
 import { eventually } from '../support/wait.js';
@@ -23,16 +23,12 @@ function realistic(index: number) {
 }
 
 describe('a registry larger than one gRPC message', () => {
-  let etcd: EtcdServer;
+  let _etcd: EtcdServer;
   let client: Etcd3;
 
-  beforeAll(async () => {
-    etcd = await EtcdServer.start();
-    client = createEtcdClient({ endpoints: [etcd.endpoint] });
-  });
-  afterAll(async () => {
-    client?.close();
-    await etcd?.close();
+  useEtcd((started) => {
+    _etcd = started.etcd;
+    client = started.client;
   });
 
   it('lists 10,000 endpoints plus oversized junk values (over 4 MiB in all) and syncs', async () => {

@@ -1,21 +1,17 @@
-import { createEtcdClient, KeyLayout, ServiceWatcher } from '@wharf/core';
+import { KeyLayout, ServiceWatcher } from '@wharf/core';
 import type { Etcd3 } from 'etcd3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdServer } from '../support/etcd-server.js';
+import { describe, expect, it } from 'vitest';
+import { type EtcdServer, useEtcd } from '../support/etcd-server.js';
 
 const layout = new KeyLayout('/wharf');
 
 describe('ServiceWatcher shutdown', () => {
-  let etcd: EtcdServer;
+  let _etcd: EtcdServer;
   let client: Etcd3;
 
-  beforeAll(async () => {
-    etcd = await EtcdServer.start();
-    client = createEtcdClient({ endpoints: [etcd.endpoint] });
-  });
-  afterAll(async () => {
-    client?.close();
-    await etcd?.close();
+  useEtcd((started) => {
+    _etcd = started.etcd;
+    client = started.client;
   });
 
   it('returns when aborted between its first list and its watch (a SIGTERM right after start)', async () => {

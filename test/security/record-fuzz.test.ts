@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import {
-  createEtcdClient,
   decodeBridgeRecord,
   decodeDrainRecord,
   decodeEndpointRecord,
@@ -11,8 +10,8 @@ import {
 } from '@wharf/core';
 import type { Etcd3 } from 'etcd3';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdServer } from '../support/etcd-server.js';
+import { describe, expect, it } from 'vitest';
+import { type EtcdServer, useEtcd } from '../support/etcd-server.js';
 import { putAll } from '../support/etcd-writes.js';
 import { type FuzzEntry, hostileEntries, validEndpoint } from '../support/record-fuzzer.js';
 import { eventually } from '../support/wait.js';
@@ -74,16 +73,12 @@ describe(`hostile registry values (seed ${SEED})`, () => {
   });
 
   describe('through a ServiceWatcher on a real etcd', () => {
-    let etcd: EtcdServer;
+    let _etcd: EtcdServer;
     let client: Etcd3;
 
-    beforeAll(async () => {
-      etcd = await EtcdServer.start();
-      client = createEtcdClient({ endpoints: [etcd.endpoint] });
-    });
-    afterAll(async () => {
-      client?.close();
-      await etcd?.close();
+    useEtcd((started) => {
+      _etcd = started.etcd;
+      client = started.client;
     });
 
     it('keeps every valid record, drops every malformed one, and warns once per bad key', async () => {

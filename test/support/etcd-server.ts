@@ -3,7 +3,9 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createEtcdClient } from '@wharf/core';
 import { Etcd3 } from 'etcd3';
+import { afterAll, beforeAll } from 'vitest';
 import { freePort } from './ports.js';
 
 export interface EtcdServerOptions {
@@ -114,4 +116,21 @@ export class EtcdServer {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/**
+ * A real etcd and a client on it for the enclosing `describe`: started before its tests,
+ * removed after them. `use` receives both once they are up (assign them to the block's lets).
+ */
+export function useEtcd(use: (started: { etcd: EtcdServer; client: Etcd3 }) => void): void {
+  let started: { etcd: EtcdServer; client: Etcd3 } | undefined;
+  beforeAll(async () => {
+    const etcd = await EtcdServer.start();
+    started = { etcd, client: createEtcdClient({ endpoints: [etcd.endpoint] }) };
+    use(started);
+  });
+  afterAll(async () => {
+    started?.client.close();
+    await started?.etcd.close();
+  });
 }

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { createEtcdClient, type EndpointRecord, encodeRecord, KeyLayout, watchService } from '@wharf/core';
 import type { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { EtcdServer } from '../support/etcd-server.js';
+import { type EtcdServer, useEtcd } from '../support/etcd-server.js';
 import { eventually } from '../support/wait.js';
 
 const execFileAsync = promisify(execFile);
@@ -53,13 +53,9 @@ describe('watchService against a real etcd', () => {
   let etcd: EtcdServer;
   let client: Etcd3;
 
-  beforeAll(async () => {
-    etcd = await EtcdServer.start();
-    client = createEtcdClient({ endpoints: [etcd.endpoint] });
-  });
-  afterAll(async () => {
-    client?.close();
-    await etcd?.close();
+  useEtcd((started) => {
+    etcd = started.etcd;
+    client = started.client;
   });
   beforeEach(async () => {
     await client.delete().prefix(layout.root).exec();
