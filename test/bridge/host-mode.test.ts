@@ -1,46 +1,23 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdServer } from '../support/etcd-server.js';
+import { describe, expect, it } from 'vitest';
+import type { EtcdServer } from '../support/etcd-server.js';
 import { eventually } from '../support/wait.js';
-import { BridgeProcess } from './support/bridge-process.js';
-import { DemoContainers } from './support/demo-containers.js';
-import { RegistryProbe } from './support/registry.js';
+import { useBridgeRig } from './support/bridge-rig.js';
+import type { RegistryProbe } from './support/registry.js';
 
 const run = `${process.pid}`;
 const node = `host-${run}`;
 const service = `fleet-${run}`;
 
 describe('wharf-bridge in host mode', () => {
-  let etcd: EtcdServer;
+  let _etcd: EtcdServer;
   let registry: RegistryProbe;
-  const containers = new DemoContainers();
-  const bridges: BridgeProcess[] = [];
-
-  const startBridge = (env: Record<string, string> = {}) => {
-    const bridge = new BridgeProcess({
-      WHARF_ETCD: etcd.endpoint,
-      WHARF_NODE: node,
-      WHARF_HOST_IP: '127.0.0.1',
-      WHARF_TTL: '5s',
-      ...env,
-    });
-    bridges.push(bridge);
-    return bridge;
-  };
-
-  beforeAll(async () => {
-    etcd = await EtcdServer.start();
-    registry = new RegistryProbe(etcd.endpoint);
-  });
-  afterEach(async (context) => {
-    if (context.task.result?.state === 'fail') for (const bridge of bridges) console.error(bridge.dump());
-    await Promise.all(bridges.splice(0).map((bridge) => bridge.kill('SIGKILL')));
-    await containers.removeAll();
-    await registry.client.delete().prefix('/wharf/').exec();
-  });
-  afterAll(async () => {
-    await containers.removeAll();
-    registry?.close();
-    await etcd?.close();
+  const { containers, startBridge } = useBridgeRig({
+    node,
+    ttl: '5s',
+    onStart: (started) => {
+      _etcd = started.etcd;
+      registry = started.registry;
+    },
   });
 
   it('registers 20 labelled containers, skips unlabelled and ignored ones, follows removals', async () => {

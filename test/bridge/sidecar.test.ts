@@ -1,9 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdServer } from '../support/etcd-server.js';
+import { describe, expect, it } from 'vitest';
+import type { EtcdServer } from '../support/etcd-server.js';
 import { eventually } from '../support/wait.js';
-import { BridgeProcess } from './support/bridge-process.js';
-import { DemoContainers } from './support/demo-containers.js';
-import { RegistryProbe } from './support/registry.js';
+import { useBridgeRig } from './support/bridge-rig.js';
+import type { RegistryProbe } from './support/registry.js';
 
 const run = `${process.pid}`;
 const node = `side-${run}`;
@@ -13,39 +12,26 @@ const bridgeId = `${node}-bridge-${target}`;
 const key = `/wharf/services/${service}/${node}:${target}:8080`;
 
 describe('wharf-bridge as a sidecar', () => {
-  let etcd: EtcdServer;
+  let _etcd: EtcdServer;
   let registry: RegistryProbe;
-  const containers = new DemoContainers();
-  const bridges: BridgeProcess[] = [];
-
-  beforeAll(async () => {
-    etcd = await EtcdServer.start();
-    registry = new RegistryProbe(etcd.endpoint);
-  });
-  afterEach(async (context) => {
-    if (context.task.result?.state === 'fail') for (const bridge of bridges) console.error(bridge.dump());
-    await Promise.all(bridges.splice(0).map((bridge) => bridge.kill('SIGKILL')));
-    await containers.removeAll();
-  });
-  afterAll(async () => {
-    await containers.removeAll();
-    registry?.close();
-    await etcd?.close();
+  const { containers, startBridge } = useBridgeRig({
+    node,
+    ttl: '2s',
+    clearAfterEach: false,
+    onStart: (started) => {
+      _etcd = started.etcd;
+      registry = started.registry;
+    },
   });
 
   it('configured by its own env, watches only its target and survives it being recreated', async () => {
-    const bridge = new BridgeProcess({
-      WHARF_ETCD: etcd.endpoint,
-      WHARF_NODE: node,
-      WHARF_HOST_IP: '127.0.0.1',
-      WHARF_TTL: '2s',
+    const bridge = startBridge({
       WHARF_TARGET: target,
       WHARF_SERVICE: service,
       WHARF_CHECK: 'http:/health',
       WHARF_CHECK_INTERVAL: '300ms',
       WHARF_HTTP_HOST: 'side.example.test',
     });
-    bridges.push(bridge);
     // Started before its target exists.
     await eventually(async () => {
       const value = await registry.client.get(`/wharf/bridges/${bridgeId}`).json();
@@ -95,8 +81,7 @@ describe('wharf-bridge as a sidecar', () => {
       ['WHARF_HOST_IP', { WHARF_HOST_IP: 'not-an-ip' }],
     ];
     for (const [variable, env] of cases) {
-      const bridge = new BridgeProcess({ WHARF_ETCD: etcd.endpoint, ...env });
-      bridges.push(bridge);
+      const bridge = startBridge(env);
       const exit = await bridge.exited;
       expect(exit.code).not.toBe(0);
       expect(exit.code).not.toBeNull();
