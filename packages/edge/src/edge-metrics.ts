@@ -45,6 +45,16 @@ export class EdgeMetrics {
         }
       },
     });
+    new Counter({
+      name: 'wharf_edge_upstream_failures_total',
+      help: 'Failed upstream attempts, by kind: connect, reset (broke before a response), timeout, invalid_response.',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [kind, count] of stats.failures) this.inc({ kind }, count);
+      },
+    });
     this.upstreamLatency = new Histogram({
       name: 'wharf_edge_upstream_latency_seconds',
       help: 'Time from sending a request upstream to its response headers.',

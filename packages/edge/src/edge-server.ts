@@ -1,10 +1,12 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@wharf/core';
 import { silentLogger } from '@wharf/core';
 import type { ListenAddress } from './edge-config.js';
 import type { ProxyHandler } from './proxy-handler.js';
+import { headWithoutUpgrade, isWebSocketUpgrade } from './upgrade-request.js';
 
 export interface EdgeServerOptions {
   readonly listen: ListenAddress;
@@ -48,8 +50,31 @@ export class EdgeServer {
         handler.handleRequest(req, res);
       },
     );
-    this.#server.on('upgrade', handler.handleUpgrade);
+    this.#server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (isWebSocketUpgrade(req)) handler.handleUpgrade(req, socket, head);
+      else this.#asOrdinaryRequest(req, socket as Socket, head);
+    });
     this.#server.on('connect', handler.handleConnect);
+  }
+
+  /**
+   * Node hands every request that asks for an upgrade to the 'upgrade' listener, with the
+   * connection taken away from its HTTP parser. An upgrade the edge does not proxy is treated as
+   * absent: the same bytes without `Upgrade` go back through a fresh parser on the same
+   * connection, which sees an ordinary request (body framing and keep-alive intact). A response
+   * still being written on the connection (pipelining) finishes first.
+   */
+  #asOrdinaryRequest(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    let replayed = false;
+    const replay = () => {
+      if (replayed || socket.destroyed) return;
+      replayed = true;
+      socket.unshift(Buffer.concat([headWithoutUpgrade(req), head]));
+      this.#server.emit('connection', socket);
+    };
+    const pending = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (pending && !pending.writableFinished) pending.once('finish', replay).once('close', replay);
+    else replay();
   }
 
   get address(): AddressInfo | undefined {

@@ -30,6 +30,33 @@ describe('header passes', () => {
     });
   });
 
+  it('never lets Connection remove Host or the headers that frame the body', () => {
+    const out = upstreamRequestHeaders(
+      {
+        host: 'web.test',
+        connection: 'Content-Length, HOST , transfer-encoding, x-gone',
+        'content-length': '74',
+        'x-gone': '1',
+      },
+      { ...base, trusted: false },
+    );
+    expect(out).toMatchObject({ host: 'web.test', 'content-length': '74' });
+    expect(out['x-gone']).toBeUndefined();
+    const chunked = upstreamRequestHeaders(
+      { host: 'web.test', connection: 'transfer-encoding', 'transfer-encoding': 'chunked' },
+      { ...base, trusted: false },
+    );
+    expect(chunked['transfer-encoding']).toBe('chunked');
+  });
+
+  it('drops HTTP2-Settings (an h2c upgrade is never forwarded)', () => {
+    const out = upstreamRequestHeaders(
+      { host: 'web.test', 'http2-settings': 'AAMAAABk' },
+      { ...base, trusted: false },
+    );
+    expect(out['http2-settings']).toBeUndefined();
+  });
+
   it('replaces X-Forwarded-* from untrusted peers and appends for trusted ones', () => {
     const incoming = {
       host: 'web.test',

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
 // RFC 9110 §7.6.1 hop-by-hop headers plus the non-standard ones proxies are known to leak.
 // Transfer-Encoding is re-done by Node on each side; Upgrade is kept only for upgrades.
+// HTTP2-Settings belongs to an h2c upgrade (RFC 7540 §3.2.1), which the edge never performs.
 const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
@@ -12,7 +13,14 @@ const HOP_BY_HOP = new Set([
   'trailer',
   'transfer-encoding',
   'upgrade',
+  'http2-settings',
 ]);
+
+// Headers a client cannot remove by naming them in `Connection`: the ones that frame the body
+// (dropping Content-Length would send the body unframed, where the backend reads it as the next
+// request) and the one that routes it. RFC 9110 §7.6.1 lets a proxy keep headers "that it
+// needs": these it always needs.
+const NEVER_HOP_BY_HOP = new Set(['host', 'content-length', 'transfer-encoding']);
 
 // Client-supplied forwarding headers, dropped unless the peer is a trusted proxy.
 const FORWARDING = new Set([
@@ -23,16 +31,26 @@ const FORWARDING = new Set([
   'x-real-ip',
 ]);
 
-/** Header names listed in `Connection` (they are hop-by-hop for this one message). */
-function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
+/**
+ * Header names listed in `Connection` (hop-by-hop for this one message), without the framing
+ * headers and `Host`, which no client may remove.
+ */
+export function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
   if (value === undefined) return undefined;
   const joined = Array.isArray(value) ? value.join(',') : value;
   if (joined.indexOf(',') < 0) {
     const token = joined.trim().toLowerCase();
     // `keep-alive` and `close` are the common cases and already hop-by-hop.
-    return token === 'keep-alive' || token === 'close' || token === '' ? undefined : new Set([token]);
+    if (token === 'keep-alive' || token === 'close' || token === '' || NEVER_HOP_BY_HOP.has(token))
+      return undefined;
+    return new Set([token]);
   }
-  return new Set(joined.split(',').map((token) => token.trim().toLowerCase()));
+  const tokens = new Set<string>();
+  for (const token of joined.split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name !== '' && !NEVER_HOP_BY_HOP.has(name)) tokens.add(name);
+  }
+  return tokens.size > 0 ? tokens : undefined;
 }
 
 export interface ForwardedFor {
@@ -69,7 +87,8 @@ export function upstreamRequestHeaders(
     out.upgrade = headers.upgrade;
   }
   if (headers['transfer-encoding'] !== undefined && headers['content-length'] === undefined) {
-    // Node decoded the chunked body; ask it to re-chunk upstream whatever the method.
+    // Node decoded the chunked body; ask it to re-chunk upstream whatever the method. A body
+    // always goes upstream framed: Content-Length as the client sent it (kept above), or this.
     out['transfer-encoding'] = 'chunked';
   }
   const priorFor = forwarded.trusted ? headers['x-forwarded-for'] : undefined;

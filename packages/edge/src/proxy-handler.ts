@@ -47,6 +47,9 @@ export interface ProxyHandlerOptions {
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
+/** The only transfer coding a request may carry. */
+const CHUNKED = /^[ \t]*chunked[ \t]*$/i;
+
 /** Marks an upstream request destroyed by the edge's upstream timeout. */
 class UpstreamTimeout extends Error {
   readonly code = 'WHARF_UPSTREAM_TIMEOUT';
@@ -111,6 +114,17 @@ function onUpstreamResponse(this: WithAttempt<ClientRequest>, upstreamRes: Incom
 function onUpstreamError(this: WithAttempt<ClientRequest>, error: NodeJS.ErrnoException): void {
   const attempt = this[ATTEMPT]!;
   attempt.exchange.handler.upstreamFailed(attempt, this, error);
+}
+
+// A 101 to a request that asked for no upgrade: without this listener Node destroys the socket
+// and the request never settles (the client would wait forever).
+function onUnexpectedUpgrade(this: WithAttempt<ClientRequest>, _res: IncomingMessage, socket: Socket): void {
+  socket.destroy();
+  const attempt = this[ATTEMPT]!;
+  attempt.exchange.handler.invalidResponse(
+    attempt,
+    '101 Switching Protocols to a request that asked for no upgrade',
+  );
 }
 
 function onUpstreamBodyError(this: WithExchange<IncomingMessage>): void {
@@ -219,6 +233,15 @@ export class ProxyHandler {
 
   #handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const requestId = this.#ids.next();
+    const transferEncoding = req.headers['transfer-encoding'];
+    if (transferEncoding !== undefined && !CHUNKED.test(transferEncoding)) {
+      // Node's parser takes any list that ends in `chunked` (`,chunked`, `gzip, chunked`); a
+      // peer in front of the edge may frame such a body differently. Refused, as nginx does.
+      res.shouldKeepAlive = false;
+      this.#stats.record(RouteStats.UNROUTED, 501);
+      sendError(res, 501, 'Transfer-Encoding other than "chunked" is not supported', requestId);
+      return;
+    }
     const pool = this.#route(req, requestId, res, undefined);
     if (pool === undefined) return;
     const method = req.method ?? 'GET';
@@ -370,6 +393,7 @@ export class ProxyHandler {
     upstream.on('timeout', onUpstreamTimeout);
     upstream.on('response', onUpstreamResponse);
     upstream.on('error', onUpstreamError);
+    upstream.on('upgrade', onUnexpectedUpgrade);
     if (exchange.hasBody) upstream.on('socket', onUpstreamSocket);
     else upstream.end();
   }
@@ -402,14 +426,22 @@ export class ProxyHandler {
       return;
     }
     if (exchange.done) return;
+    if (error.code?.startsWith('HPE_')) {
+      // Node's parser refused the response (two Content-Lengths, a bad status line…): the
+      // backend answered, wrongly. Not retried: it has seen the request.
+      this.invalidResponse(attempt, (error as { reason?: string }).reason ?? error.message);
+      return;
+    }
     if (error instanceof UpstreamTimeout) {
       // Timed out while connecting: the backend is unreachable, not merely slow.
       const connecting = (upstream.socket as Socket | null)?.connecting ?? !attempt.connected;
       if (connecting) backend.health.recordFailure(this.#now());
+      this.#stats.recordFailure('timeout');
       this.#finishWithError(exchange, 504, `upstream ${endpoint.backendKey} did not answer in time`);
       return;
     }
     backend.health.recordFailure(this.#now());
+    this.#stats.recordFailure(attempt.connected ? 'reset' : 'connect');
     // A request with a body may go elsewhere only if its connection never came up (the body is
     // streamed after it). One without a body may go elsewhere whenever no response came: the
     // connection was refused, or it broke before the response (a pooled socket the backend was
@@ -428,6 +460,19 @@ export class ProxyHandler {
       exchange,
       502,
       `upstream ${endpoint.backendKey} failed: ${error.code ?? error.message}`,
+    );
+  }
+
+  /** The backend answered with something that is not a usable HTTP response: 502, counted as failing. */
+  invalidResponse(attempt: Attempt, reason: string): void {
+    const { exchange, backend, endpoint } = attempt;
+    backend.health.recordFailure(this.#now());
+    this.#stats.recordFailure('invalid_response');
+    attempt.upstream.destroy();
+    this.#finishWithError(
+      exchange,
+      502,
+      `upstream ${endpoint.backendKey} sent an invalid response: ${reason}`,
     );
   }
 

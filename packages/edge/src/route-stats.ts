@@ -5,6 +5,13 @@ export interface RouteCounters {
 }
 
 /**
+ * Why an upstream attempt failed: the connection was refused or failed, it broke after
+ * connecting without a response, it timed out, or the backend answered with something that is
+ * not a valid HTTP response.
+ */
+export type UpstreamFailureKind = 'connect' | 'reset' | 'timeout' | 'invalid_response';
+
+/**
  * Per-route request counters kept as plain numbers on the hot path (no label hashing per
  * request); Prometheus metrics and the dashboard read them at scrape or tick time.
  */
@@ -12,6 +19,7 @@ export class RouteStats {
   /** The route label for requests that matched no route. */
   static readonly UNROUTED = '-';
   readonly #routes = new Map<string, Map<number, number>>();
+  readonly #failures = new Map<UpstreamFailureKind, number>();
 
   record(route: string, status: number): void {
     let byStatus = this.#routes.get(route);
@@ -26,10 +34,13 @@ export class RouteStats {
     for (const [route, byStatus] of this.#routes) yield { route, byStatus };
   }
 
-  /** A JSON-friendly copy: `{ route: { status: count } }`. */
-  snapshot(): Record<string, Record<string, number>> {
-    const out: Record<string, Record<string, number>> = {};
-    for (const [route, byStatus] of this.#routes) out[route] = Object.fromEntries(byStatus);
-    return out;
+  /** One failed upstream attempt (a retried attempt counts too). */
+  recordFailure(kind: UpstreamFailureKind): void {
+    this.#failures.set(kind, (this.#failures.get(kind) ?? 0) + 1);
+  }
+
+  /** Failed upstream attempts by kind since start. */
+  get failures(): ReadonlyMap<UpstreamFailureKind, number> {
+    return this.#failures;
   }
 }

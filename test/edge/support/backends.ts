@@ -37,6 +37,9 @@ export class TestBackend {
       req.resume();
       req.on('end', () => (slow ? setTimeout(answer, Number(slow[1])) : answer()));
     });
+    this.server.on('upgrade', (req: IncomingMessage) => {
+      this.seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    });
     this.wss = new WebSocketServer({ server: this.server });
     this.wss.on('connection', (socket) => {
       socket.on('message', (data) => socket.send(`${this.name}: ${data.toString()}`));
