@@ -70,7 +70,6 @@ describe('request smuggling and framing through a real edge', () => {
     expect(first.body).toBe(smuggled);
     expect(first.headers.host).toBe('api.test');
     expect(first.headers['x-forwarded-for']).toBe('127.0.0.1');
-    expect(recorder.connections.join('')).not.toMatch(/\r\n\r\nGET \/smuggled[^]*\r\n\r\nGET \/smuggled/);
   });
 
   it('Connection: transfer-encoding cannot unframe a chunked body', async () => {
