@@ -11,5 +11,6 @@ export * from './logger.js';
 export * from './names.js';
 export * from './records.js';
 export * from './service-watcher.js';
+export * from './serving.js';
 export * from './version.js';
 export * from './watch-service.js';
