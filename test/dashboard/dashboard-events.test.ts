@@ -1,11 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { type RegistryChange, silentLogger } from '@wharf/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AdminServer } from '../../packages/edge/src/admin-server.js';
-import { Dashboard } from '../../packages/edge/src/dashboard.js';
-import { routesDocument } from '../../packages/edge/src/edge-admin.js';
+import { AdminServer } from '../../packages/edge/src/admin/admin-server.js';
+import { Dashboard } from '../../packages/edge/src/admin/dashboard.js';
+import { routesDocument } from '../../packages/edge/src/admin/edge-admin.js';
+import { RouteStats } from '../../packages/edge/src/dataplane/route-stats.js';
 import { LiveRoutes } from '../../packages/edge/src/live-routes.js';
-import { RouteStats } from '../../packages/edge/src/route-stats.js';
 import { eventually } from '../support/wait.js';
 
 /** One `/events` stream read as text, frame by frame. */
@@ -88,7 +88,12 @@ describe('dashboard event stream (in process, real HTTP)', () => {
     const admin = new AdminServer({ listen: { host: '127.0.0.1', port: 0 }, logger: silentLogger });
     const dashboard = new Dashboard(
       {
-        routes: () => routesDocument(routes, undefined),
+        // The dashboard reads counters and backends from the data plane; only those are needed here.
+        routes: () =>
+          routesDocument(routes, undefined, {
+            kind: 'builtin',
+            stats: () => ({ requests: stats.entries(), failures: stats.failures, backends: [] }),
+          }),
         counters: () => stats.entries(),
         ready: () => true,
         subscribe: (listener) => routes.subscribe(listener),

@@ -4,6 +4,7 @@ import { type Etcd3, Etcd3 as Etcd3Client } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { WebSocket } from 'ws';
 import { EtcdServer } from '../support/etcd-server.js';
+import { freePort } from '../support/ports.js';
 import { eventually } from '../support/wait.js';
 import { interceptWatches } from '../support/watch-interceptor.js';
 import { get, putEndpoint, TestBackend } from './support/backends.js';
@@ -119,10 +120,11 @@ describe('wharf-edge re-lists after compaction (in-process, watch held back)', (
       if (attempt === 1) await held;
       return create();
     });
+    const listenPort = await freePort();
     const config = loadEdgeConfig({
       WHARF_ETCD: etcd.endpoint,
       WHARF_PREFIX: compactLayout.prefix,
-      WHARF_LISTEN: '127.0.0.1:0',
+      WHARF_LISTEN: `127.0.0.1:${listenPort}`,
       WHARF_ADMIN_LISTEN: '127.0.0.1:0',
     });
     const edge = new Edge({ config, client: delayed });
@@ -137,7 +139,7 @@ describe('wharf-edge re-lists after compaction (in-process, watch held back)', (
         physical: true,
       });
       release();
-      const url = `http://127.0.0.1:${edge.server.address?.port}`;
+      const url = `http://127.0.0.1:${listenPort}`;
       await eventually(async () => expect((await get(url, 'late.test')).body).toBe('compacted /'));
       expect(edge.watcher.restarts).toBeGreaterThan(0);
     } finally {

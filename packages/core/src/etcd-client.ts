@@ -3,6 +3,9 @@ import { ConsecutiveBreaker, circuitBreaker, handleWhen, retry } from 'cockatiel
 import { Etcd3, type IOptions, isRecoverableError } from 'etcd3';
 import type { EtcdConfig } from './common-config.js';
 
+/** The etcd client every wharf program uses (etcd3's). */
+export type EtcdClient = Etcd3;
+
 export interface EtcdClientOptions {
   /** Deadline for unary calls, in ms. Streams (watch, keep-alive) have none. */
   readonly callTimeoutMs?: number;

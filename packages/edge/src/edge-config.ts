@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { type CommonConfig, ConfigError, ConfigReader, type Env, readCommonConfig } from '@wharf/core';
+import { DATA_PLANE_KINDS, type DataPlaneKind } from './dataplane/data-plane.js';
 
 export interface ListenAddress {
   readonly host: string;
@@ -8,6 +9,8 @@ export interface ListenAddress {
 
 export interface EdgeConfig {
   readonly common: CommonConfig;
+  /** Which proxy carries the traffic (`WHARF_DATAPLANE`). */
+  readonly dataplane: DataPlaneKind;
   readonly listen: ListenAddress;
   readonly adminListen: ListenAddress;
   readonly workers: number;
@@ -39,6 +42,7 @@ export function readEdgeConfig(reader: ConfigReader): EdgeConfig {
   }
   return Object.freeze({
     common,
+    dataplane: reader.oneOf('WHARF_DATAPLANE', DATA_PLANE_KINDS, 'builtin'),
     listen: Object.freeze(reader.listenAddress('WHARF_LISTEN', '0.0.0.0:8080')),
     adminListen: Object.freeze(reader.listenAddress('WHARF_ADMIN_LISTEN', '127.0.0.1:9090', '127.0.0.1')),
     workers: reader.integer('WHARF_WORKERS', 1, { min: 1, max: 256 }),

@@ -1,28 +1,25 @@
-export * from './admin-server.js';
-export * from './backend.js';
-export * from './backend-address.js';
-export * from './backend-registry.js';
-export * from './cluster-primary.js';
-export * from './dashboard.js';
-export * from './dashboard-cluster-counters.js';
-export * from './dashboard-rates.js';
-export * from './dashboard-snapshot.js';
-export * from './edge.js';
-export * from './edge-admin.js';
-export * from './edge-config.js';
-export * from './edge-metrics.js';
-export * from './edge-server.js';
-export * from './error-response.js';
-export * from './forwarded-headers.js';
-export * from './host-name.js';
-export * from './layered-map.js';
-export * from './live-routes.js';
-export * from './passive-health.js';
-export * from './path-prefix.js';
-export * from './proxy-handler.js';
-export * from './request-ids.js';
-export * from './route-stats.js';
-export * from './route-table.js';
-export * from './route-table-builder.js';
-export * from './startup-gate.js';
-export * from './weighted-round-robin.js';
+// The public API of @wharf/edge: the pure route table (what `wharf routes` shows), the edge
+// itself for embedding, its configuration, and the data-plane seam.
+
+export type { RoutesDocument } from './admin/edge-admin.js';
+export type {
+  BackendStatus,
+  DataPlane,
+  DataPlaneKind,
+  DataPlaneStats,
+} from './dataplane/data-plane.js';
+export { Edge, type EdgeOptions } from './edge.js';
+export { type EdgeConfig, loadEdgeConfig, readEdgeConfig } from './edge-config.js';
+export {
+  type EndpointDescription,
+  HostRoutes,
+  type RouteEndpoint,
+  RoutePool,
+  RouteTable,
+  type RouteTableDescription,
+} from './routing/route-table.js';
+export {
+  RouteTableBuilder,
+  type RouteTableBuilderOptions,
+  type RouteTableResult,
+} from './routing/route-table-builder.js';

@@ -1,26 +1,21 @@
 import type { Logger, RegistryUpdate } from '@wharf/core';
 import { silentLogger } from '@wharf/core';
-import type { BackendOptions } from './backend.js';
-import { backendLookup } from './backend-address.js';
-import { BackendRegistry } from './backend-registry.js';
-import type { RouteTable } from './route-table.js';
-import { RouteTableBuilder, type RouteTableResult } from './route-table-builder.js';
+import type { RouteTable } from './routing/route-table.js';
+import { RouteTableBuilder, type RouteTableResult } from './routing/route-table-builder.js';
 
 export interface LiveRoutesOptions {
   readonly allowLinkLocal?: boolean;
-  readonly backend?: BackendOptions;
   readonly logger?: Logger;
 }
 
 export type TableListener = (table: RouteTable, result: RouteTableResult) => void;
 
 /**
- * The edge's one mutable reference: the current route table. Each registry update is applied
- * as one batch off to the side and swapped in; backends the batch started or stopped using are
- * created or retired. Listeners (metrics, the admin dashboard) hear about each new table.
+ * The controller's one mutable reference: the current route table. Each registry update is
+ * built into a new table off to the side; listeners (the data plane, the dashboard) hear about
+ * each new table and what its batch changed, in order.
  */
 export class LiveRoutes {
-  readonly backends: BackendRegistry;
   readonly #builder: RouteTableBuilder;
   readonly #listeners = new Set<TableListener>();
   readonly #logger: Logger;
@@ -33,15 +28,10 @@ export class LiveRoutes {
       allowLinkLocal: options.allowLinkLocal ?? false,
       logger: options.logger,
     });
-    // DNS-named backends are checked again after resolution, when the agent connects.
-    this.backends = new BackendRegistry({
-      lookup: backendLookup(options.allowLinkLocal ?? false),
-      ...options.backend,
-    });
     this.#table = this.#builder.table;
   }
 
-  /** The current table. Read it once per request. */
+  /** The current table. */
   get table(): RouteTable {
     return this.#table;
   }
@@ -51,12 +41,11 @@ export class LiveRoutes {
     return this.#lastBuildMs;
   }
 
-  /** The `onUpdate` callback for a ServiceWatcher. */
-  readonly apply = (update: Pick<RegistryUpdate, 'revision' | 'changes' | 'reset'>): void => {
+  /** Builds one registry update into a new table and tells every listener. */
+  apply(update: Pick<RegistryUpdate, 'revision' | 'changes' | 'reset'>): RouteTableResult {
     const started = performance.now();
     const result = this.#builder.apply(update);
     this.#table = result.table;
-    this.backends.update(result.addedBackends, result.removedBackends);
     this.#lastBuildMs = performance.now() - started;
     if (update.reset || result.changedHosts.length > 0) {
       // Re-lists are rare and worth seeing; single changes are many during a deploy.
@@ -79,7 +68,8 @@ export class LiveRoutes {
         this.#logger.error({ err: error }, 'route table listener failed');
       }
     }
-  };
+    return result;
+  }
 
   /** Calls `listener` for every new table; returns the unsubscribe function. */
   subscribe(listener: TableListener): () => void {
@@ -89,6 +79,5 @@ export class LiveRoutes {
 
   close(): void {
     this.#listeners.clear();
-    this.backends.close();
   }
 }

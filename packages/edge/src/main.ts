@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import cluster from 'node:cluster';
 import { ConfigError, createEtcdClient, createLogger, type Logger } from '@wharf/core';
-import { ClusterPrimary } from './cluster-primary.js';
-import { connectClusterWorker } from './cluster-worker.js';
+import { ClusterPrimary } from './admin/cluster-primary.js';
+import { connectClusterWorker } from './admin/cluster-worker.js';
 import { Edge } from './edge.js';
 import { type EdgeConfig, loadEdgeConfig } from './edge-config.js';
 
@@ -17,6 +17,16 @@ try {
 
 if (config) {
   const logger = await createLogger(config.common.log, 'wharf-edge');
+  if (cluster.isPrimary)
+    logger.info(
+      {
+        dataplane: config.dataplane,
+        listen: config.listen,
+        admin: config.adminListen,
+        workers: config.workers,
+      },
+      'wharf-edge starting',
+    );
   const controller = new AbortController();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => controller.abort());
 

@@ -1,4 +1,4 @@
-import type { RouteCounters } from './route-stats.js';
+import type { RouteCounters } from '../dataplane/route-stats.js';
 
 /** One route's traffic over the rate window, and since the counters started. */
 export interface RouteRate {

@@ -1,7 +1,8 @@
+import type { BackendStatus, DataPlane, DataPlaneKind } from '../dataplane/data-plane.js';
+import type { LiveRoutes } from '../live-routes.js';
+import type { RouteTableDescription } from '../routing/route-table.js';
 import { type AdminServer, sendJson, sendText } from './admin-server.js';
 import type { WatchStatus } from './edge-metrics.js';
-import type { LiveRoutes } from './live-routes.js';
-import type { RouteTableDescription } from './route-table.js';
 
 export interface EdgeAdminSources {
   /** True once the first full sync has been applied (every worker's, under node:cluster). */
@@ -14,17 +15,14 @@ export interface EdgeAdminSources {
 }
 
 export interface RoutesDocument {
+  /** Which proxy carries the traffic. */
+  readonly dataplane: DataPlaneKind;
   readonly revision: number;
   /** Seconds since the table was last known to match etcd; null before the first sync. */
   readonly syncAgeSeconds: number | null;
   readonly synced: boolean;
   readonly table: RouteTableDescription;
-  readonly backends: readonly {
-    readonly backend: string;
-    readonly active: number;
-    readonly ejectedUntil: string | null;
-    readonly consecutiveFailures: number;
-  }[];
+  readonly backends: readonly BackendStatus[];
 }
 
 /** Mounts `/healthz`, `/readyz`, `/metrics` and `/routes`. */
@@ -40,20 +38,16 @@ export function mountEdgeAdmin(admin: AdminServer, sources: EdgeAdminSources): v
 }
 
 /** The `/routes` document of one process. */
-export function routesDocument(
+export async function routesDocument(
   routes: LiveRoutes,
   watch: WatchStatus | undefined,
+  plane: Pick<DataPlane, 'kind' | 'stats'>,
   now = Date.now(),
-): RoutesDocument {
+): Promise<RoutesDocument> {
   const age = watch?.syncAgeMs(now) ?? 0;
-  const backends = [...routes.backends.values()].map((backend) => ({
-    backend: backend.key,
-    active: backend.active,
-    ejectedUntil: backend.health.isEjected(now) ? new Date(backend.health.ejectedUntil).toISOString() : null,
-    consecutiveFailures: backend.health.consecutiveFailures,
-  }));
-  backends.sort((a, b) => a.backend.localeCompare(b.backend));
+  const backends = [...(await plane.stats()).backends].sort((a, b) => a.backend.localeCompare(b.backend));
   return {
+    dataplane: plane.kind,
     revision: routes.table.revision,
     syncAgeSeconds: Number.isFinite(age) ? age / 1_000 : null,
     synced: watch?.synced ?? true,

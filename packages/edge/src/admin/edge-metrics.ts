@@ -1,6 +1,6 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { LiveRoutes } from './live-routes.js';
-import type { RouteStats } from './route-stats.js';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { DataPlane } from '../dataplane/data-plane.js';
+import type { LiveRoutes } from '../live-routes.js';
 
 /** What the metrics read about the registry watch; a ServiceWatcher fits. */
 export interface WatchStatus {
@@ -12,7 +12,7 @@ export interface WatchStatus {
 
 export interface EdgeMetricsOptions {
   readonly routes: LiveRoutes;
-  readonly stats: RouteStats;
+  readonly plane: DataPlane;
   readonly watch?: WatchStatus;
   /** Process metrics (CPU, memory, event loop); off in unit tests. */
   readonly defaultMetrics?: boolean;
@@ -20,15 +20,14 @@ export interface EdgeMetricsOptions {
 
 /**
  * The edge's Prometheus metrics. Request counts and table-derived gauges are filled at scrape
- * time from plain counters, so the request path never hashes labels. Gauges that every worker
- * reports alike aggregate with `max` under node:cluster; counters sum.
+ * time from the data plane's counters, so the request path never hashes labels. Gauges that
+ * every worker reports alike aggregate with `max` under node:cluster; counters sum.
  */
 export class EdgeMetrics {
   readonly registry = new Registry();
-  readonly upstreamLatency: Histogram;
 
   constructor(options: EdgeMetricsOptions) {
-    const { routes, stats, watch } = options;
+    const { routes, plane, watch } = options;
     const registers = [this.registry];
     if (options.defaultMetrics ?? true)
       collectDefaultMetrics({ register: this.registry, prefix: 'wharf_edge_' });
@@ -38,9 +37,9 @@ export class EdgeMetrics {
       help: 'Requests answered, by route (host + path prefix, "-" when none matched) and status code.',
       labelNames: ['route', 'status'],
       registers,
-      collect() {
+      async collect() {
         this.reset();
-        for (const { route, byStatus } of stats.entries()) {
+        for (const { route, byStatus } of (await plane.stats()).requests) {
           for (const [status, count] of byStatus) this.inc({ route, status: String(status) }, count);
         }
       },
@@ -50,26 +49,25 @@ export class EdgeMetrics {
       help: 'Failed upstream attempts, by kind: connect, reset (broke before a response), timeout, invalid_response.',
       labelNames: ['kind'],
       registers,
-      collect() {
+      async collect() {
         this.reset();
-        for (const [kind, count] of stats.failures) this.inc({ kind }, count);
+        for (const [kind, count] of (await plane.stats()).failures) this.inc({ kind }, count);
       },
     });
-    this.upstreamLatency = new Histogram({
-      name: 'wharf_edge_upstream_latency_seconds',
-      help: 'Time from sending a request upstream to its response headers.',
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers,
-    });
+    plane.registerMetrics(this.registry);
     new Gauge({
       name: 'wharf_edge_route_endpoints',
       help: 'Endpoints per route, by state (serving, draining) and passive health (ejected).',
       labelNames: ['route', 'state'],
       aggregator: 'max',
       registers,
-      collect() {
+      async collect() {
         this.reset();
-        const now = Date.now();
+        const ejectedBackends = new Set(
+          (await plane.stats({ onlyNotable: true })).backends
+            .filter((backend) => backend.ejectedUntil !== null)
+            .map((backend) => backend.backend),
+        );
         const table = routes.table;
         for (const hostRoutes of [...table.exact.values(), ...table.wildcard.values()]) {
           for (const pool of hostRoutes.pools) {
@@ -79,7 +77,7 @@ export class EdgeMetrics {
             for (const endpoint of pool.endpoints) {
               if (endpoint.state === 'serving') serving += 1;
               else draining += 1;
-              if (routes.backends.peek(endpoint.backendKey)?.health.isEjected(now)) ejected += 1;
+              if (ejectedBackends.has(endpoint.backendKey)) ejected += 1;
             }
             this.set({ route: pool.id, state: 'serving' }, serving);
             this.set({ route: pool.id, state: 'draining' }, draining);

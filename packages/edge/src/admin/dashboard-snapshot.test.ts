@@ -1,8 +1,8 @@
 import type { EndpointRecord, RegistryState } from '@wharf/core';
 import { describe, expect, it } from 'vitest';
+import { RouteTableBuilder } from '../routing/route-table-builder.js';
 import { dashboardBackends, dashboardStatus, dashboardTable, sseFrame } from './dashboard-snapshot.js';
 import type { RoutesDocument } from './edge-admin.js';
-import { RouteTableBuilder } from './route-table-builder.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
@@ -48,6 +48,7 @@ function fixture(): { document: RoutesDocument; registry: RegistryState } {
   };
   const table = RouteTableBuilder.fromState(registry, 42, { allowLinkLocal: false, now: () => 0 });
   const document: RoutesDocument = {
+    dataplane: 'builtin',
     revision: 42,
     syncAgeSeconds: 0,
     synced: true,

@@ -3,11 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@wharf/core';
 import { Backoff, silentLogger } from '@wharf/core';
 import { AggregatorRegistry } from 'prom-client';
+import type { EdgeConfig } from '../edge-config.js';
 import { AdminServer } from './admin-server.js';
 import { Dashboard } from './dashboard.js';
 import { clusterRouteCounters } from './dashboard-cluster-counters.js';
 import { mountEdgeAdmin, type RoutesDocument } from './edge-admin.js';
-import type { EdgeConfig } from './edge-config.js';
 
 /** Messages between the primary and its workers. */
 export type ClusterMessage =

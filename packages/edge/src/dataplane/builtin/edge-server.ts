@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@wharf/core';
 import { silentLogger } from '@wharf/core';
-import type { ListenAddress } from './edge-config.js';
+import type { ListenAddress } from '../../edge-config.js';
 import type { ProxyHandler } from './proxy-handler.js';
 import { headWithoutUpgrade, isWebSocketUpgrade } from './upgrade-request.js';
 

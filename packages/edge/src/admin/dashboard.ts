@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger, RegistryState } from '@wharf/core';
 import { silentLogger } from '@wharf/core';
+import type { RouteCounters } from '../dataplane/route-stats.js';
+import type { Edge } from '../edge.js';
 import type { AdminServer } from './admin-server.js';
 import { sendText } from './admin-server.js';
 import { DASHBOARD_HTML, DASHBOARD_SCRIPT, DASHBOARD_STYLE } from './dashboard-page.js';
@@ -13,9 +15,7 @@ import {
   dashboardTable,
   sseFrame,
 } from './dashboard-snapshot.js';
-import type { Edge } from './edge.js';
 import { type RoutesDocument, routesDocument } from './edge-admin.js';
-import type { RouteCounters } from './route-stats.js';
 
 /** What each tick needs: the `/routes` document without its table, plus which table is current. */
 export type DashboardPulse = Omit<RoutesDocument, 'table'> & {
@@ -289,31 +289,21 @@ function tableVersion(document: RoutesDocument): string {
  */
 export function edgeDashboardSources(edge: Edge): DashboardSources {
   return {
-    routes: () => routesDocument(edge.routes, edge.watcher),
-    pulse: () => {
+    routes: () => routesDocument(edge.routes, edge.watcher, edge.plane),
+    pulse: async () => {
       const now = Date.now();
       const age = edge.watcher.syncAgeMs(now);
-      const backends: RoutesDocument['backends'][number][] = [];
-      for (const backend of edge.routes.backends.values()) {
-        const ejected = backend.health.isEjected(now);
-        if (backend.active === 0 && !ejected && backend.health.consecutiveFailures === 0) continue;
-        backends.push({
-          backend: backend.key,
-          active: backend.active,
-          ejectedUntil: ejected ? new Date(backend.health.ejectedUntil).toISOString() : null,
-          consecutiveFailures: backend.health.consecutiveFailures,
-        });
-      }
       const table = edge.routes.table;
       return {
+        dataplane: edge.plane.kind,
         revision: table.revision,
         syncAgeSeconds: Number.isFinite(age) ? age / 1_000 : null,
         synced: edge.watcher.synced,
-        backends,
+        backends: (await edge.plane.stats({ onlyNotable: true })).backends,
         tableVersion: `${table.revision}@${new Date(table.builtAt).toISOString()}`,
       };
     },
-    counters: () => edge.stats.entries(),
+    counters: async () => (await edge.plane.stats()).requests,
     ready: () => edge.ready,
     registry: () => edge.watcher.state,
     subscribe: (listener) => edge.routes.subscribe(listener),

@@ -1,4 +1,4 @@
-import type { RouteCounters } from './route-stats.js';
+import type { RouteCounters } from '../dataplane/route-stats.js';
 
 const METRIC = 'wharf_edge_requests_total';
 

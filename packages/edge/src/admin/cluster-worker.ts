@@ -1,6 +1,6 @@
 import { AggregatorRegistry } from 'prom-client';
+import type { Edge } from '../edge.js';
 import { type ClusterMessage, isClusterMessage } from './cluster-primary.js';
-import type { Edge } from './edge.js';
 import { routesDocument } from './edge-admin.js';
 
 /**
@@ -13,12 +13,12 @@ export function connectClusterWorker(edge: Edge): () => void {
   // Constructing one installs prom-client's worker-side listener for metric requests.
   new AggregatorRegistry();
   const send = (message: ClusterMessage) => process.send?.(message);
-  const onMessage = (message: unknown) => {
+  const onMessage = async (message: unknown) => {
     if (isClusterMessage(message) && message.type === 'wharf:routes-request') {
       send({
         type: 'wharf:routes-response',
         id: message.id,
-        document: routesDocument(edge.routes, edge.watcher),
+        document: await routesDocument(edge.routes, edge.watcher, edge.plane),
       });
     }
   };

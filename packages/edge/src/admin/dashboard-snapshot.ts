@@ -1,7 +1,7 @@
 import type { RegistryState } from '@wharf/core';
+import type { EndpointDescription } from '../routing/route-table.js';
 import type { RouteRate } from './dashboard-rates.js';
 import type { RoutesDocument } from './edge-admin.js';
-import type { EndpointDescription } from './route-table.js';
 
 /** One endpoint as the dashboard shows it: the table's view plus what its record says. */
 export interface DashboardEndpoint extends EndpointDescription {

@@ -10,6 +10,9 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@wharf/core';
 import { silentLogger } from '@wharf/core';
 import { ProxyServer } from 'http-proxy-3';
+import { normaliseHost } from '../../routing/host-name.js';
+import type { RouteEndpoint, RoutePool, RouteTable } from '../../routing/route-table.js';
+import { RouteStats } from '../route-stats.js';
 import type { Backend } from './backend.js';
 import type { BackendRegistry } from './backend-registry.js';
 import { sendError, sendSocketError } from './error-response.js';
@@ -19,10 +22,7 @@ import {
   peerAddress,
   upstreamRequestHeaders,
 } from './forwarded-headers.js';
-import { normaliseHost } from './host-name.js';
 import { RequestIds } from './request-ids.js';
-import { RouteStats } from './route-stats.js';
-import type { RouteEndpoint, RoutePool, RouteTable } from './route-table.js';
 import { StartupGate } from './startup-gate.js';
 
 export interface ProxyHandlerOptions {

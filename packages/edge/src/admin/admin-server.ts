@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@wharf/core';
 import { silentLogger } from '@wharf/core';
-import type { ListenAddress } from './edge-config.js';
+import type { ListenAddress } from '../edge-config.js';
 
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 

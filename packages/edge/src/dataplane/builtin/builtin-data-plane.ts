@@ -1,0 +1,104 @@
+import type { Logger } from '@wharf/core';
+import { silentLogger } from '@wharf/core';
+import { Histogram, type Registry } from 'prom-client';
+import type { EdgeConfig } from '../../edge-config.js';
+import { cidrList } from '../../edge-config.js';
+import { backendLookup } from '../../routing/backend-address.js';
+import { RouteTable } from '../../routing/route-table.js';
+import type { RouteTableResult } from '../../routing/route-table-builder.js';
+import type { BackendStatus, DataPlane, DataPlaneStats } from '../data-plane.js';
+import { RouteStats } from '../route-stats.js';
+import { BackendRegistry } from './backend-registry.js';
+import { EdgeServer } from './edge-server.js';
+import { ProxyHandler } from './proxy-handler.js';
+import { StartupGate } from './startup-gate.js';
+
+export interface BuiltinDataPlaneOptions {
+  readonly config: EdgeConfig;
+  readonly logger?: Logger;
+}
+
+/**
+ * The in-process Node proxy: each table is swapped in by one reference and read once per
+ * request; per-backend state (keep-alive pool, passive health) lives in a registry keyed by
+ * `address:port` that survives every table in between.
+ */
+export class BuiltinDataPlane implements DataPlane {
+  readonly kind = 'builtin' as const;
+  readonly backends: BackendRegistry;
+  readonly counters = new RouteStats();
+  readonly server: EdgeServer;
+  readonly #startup = new StartupGate();
+  readonly #latency = new Histogram({
+    name: 'wharf_edge_upstream_latency_seconds',
+    help: 'Time from sending a request upstream to its response headers.',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [],
+  });
+  #table = RouteTable.EMPTY;
+
+  constructor({ config, logger = silentLogger }: BuiltinDataPlaneOptions) {
+    // DNS-named backends are checked again after resolution, when the agent connects.
+    this.backends = new BackendRegistry({
+      lookup: backendLookup(config.allowLinkLocal),
+      health: { baseEjectionMs: config.ejectionMs, maxEjectionMs: config.ejectionMs * 30 },
+    });
+    const handler = new ProxyHandler({
+      table: () => this.#table,
+      backends: this.backends,
+      trustedProxies: config.trustedProxies.length > 0 ? cidrList(config.trustedProxies) : undefined,
+      upstreamTimeoutMs: config.upstreamTimeoutMs,
+      stats: this.counters,
+      observeUpstreamLatency: (seconds) => this.#latency.observe(seconds),
+      startup: this.#startup,
+      startupWaitMs: config.startupWaitMs,
+      logger,
+    });
+    this.server = new EdgeServer({
+      listen: config.listen,
+      handler,
+      headersTimeoutMs: config.headersTimeoutMs,
+      idleTimeoutMs: config.idleTimeoutMs,
+      shutdownGraceMs: config.shutdownGraceMs,
+      logger,
+    });
+  }
+
+  apply(change: RouteTableResult): void {
+    this.#table = change.table;
+    this.backends.update(change.addedBackends, change.removedBackends);
+  }
+
+  open(): void {
+    this.#startup.open();
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    try {
+      await this.server.run(signal);
+    } finally {
+      this.backends.close();
+    }
+  }
+
+  stats(options: { readonly onlyNotable?: boolean } = {}): DataPlaneStats {
+    const now = Date.now();
+    const backends: BackendStatus[] = [];
+    for (const backend of this.backends.values()) {
+      const ejected = backend.health.isEjected(now);
+      const failures = backend.health.consecutiveFailures;
+      if (options.onlyNotable && backend.active === 0 && !ejected && failures === 0) continue;
+      backends.push({
+        backend: backend.key,
+        active: backend.active,
+        ejectedUntil: ejected ? new Date(backend.health.ejectedUntil).toISOString() : null,
+        consecutiveFailures: failures,
+      });
+    }
+    return { requests: this.counters.entries(), failures: this.counters.failures, backends };
+  }
+
+  registerMetrics(registry: Registry): void {
+    registry.registerMetric(this.#latency);
+  }
+}
