@@ -168,7 +168,7 @@ describe('wharf CLI against a real etcd', () => {
       new RegExp(`${web1}\\s+127\\.0\\.0\\.1:1001\\s+serving \\(drain requested: kernel upgrade\\)`),
     );
     const routes = await runCli(['routes'], env);
-    expect(routes.stdout).toContain('127.0.0.1:1001 serving (drain requested)');
+    expect(routes.stdout).toContain('127.0.0.1:1001 draining (operator)');
 
     const unknown = await runCli(['drain', `${node}:ghost:1`], env);
     expect(unknown.code).toBe(1);

@@ -124,7 +124,11 @@ describe('edge dashboard in a real browser (real etcd, edge as a child process)'
 
   it('shows endpoints, rates and drains live, without a reload', async () => {
     const layout = new KeyLayout(`/wharf-dashboard-${suffix}`);
-    const edge = await EdgeProcess.start({ etcd: etcd.endpoint, prefix: layout.prefix });
+    const edge = await EdgeProcess.start({
+      etcd: etcd.endpoint,
+      prefix: layout.prefix,
+      env: { WHARF_ROUTE_GRACE: '0' },
+    });
     edges.push(edge);
     const [a, b, c] = backends as [TestBackend, TestBackend, TestBackend];
     const shop = `shop-${suffix}.test`;

@@ -50,6 +50,8 @@ describe('wharf-edge routing (real etcd, real backends, edge as a child process)
       etcd: etcd.endpoint,
       prefix: layout.prefix,
       env: {
+        // These tests see a route go the moment its last endpoint does; the grace is tested below.
+        WHARF_ROUTE_GRACE: '0',
         WHARF_UPSTREAM_TIMEOUT: '1s',
         WHARF_HEADERS_TIMEOUT: '1s',
         WHARF_EJECTION_TIME: '1s',
@@ -175,6 +177,40 @@ describe('wharf-edge routing (real etcd, real backends, edge as a child process)
     await eventually(async () => expect((await get(edge.url, 'alias.test')).status).toBe(503));
     await client.delete().key(layout.routeKey('shop-alias'));
     await eventually(async () => expect((await get(edge.url, 'alias.test')).status).toBe(404));
+  });
+
+  it('keeps a host whose last endpoint went away known for WHARF_ROUTE_GRACE: 503, then 404', async () => {
+    const graceful = await EdgeProcess.start({
+      etcd: etcd.endpoint,
+      prefix: layout.prefix,
+      env: { WHARF_ROUTE_GRACE: '2s' },
+    });
+    try {
+      const app = await backend('redeploy');
+      const key = await putEndpoint(client, layout, 'redeploy', 'n1:redeploy-1:80', app.port, {
+        host: 'redeploy.test',
+      });
+      await eventually(async () => expect((await get(graceful.url, 'redeploy.test')).status).toBe(200));
+      await client.delete().key(key);
+      // A redeploy between the old container's removal and the new one's first passing check.
+      await eventually(async () => expect((await get(graceful.url, 'redeploy.test')).status).toBe(503));
+      const routes = (await (await fetch(`${graceful.adminUrl}/routes`)).json()) as {
+        table: { hosts: { host: string; routes: { heldUntil: string | null }[] }[] };
+      };
+      const held = routes.table.hosts.find((host) => host.host === 'redeploy.test');
+      expect(held?.routes[0]?.heldUntil).not.toBeNull();
+      await putEndpoint(client, layout, 'redeploy', 'n1:redeploy-2:80', app.port, { host: 'redeploy.test' });
+      await eventually(async () => expect((await get(graceful.url, 'redeploy.test')).status).toBe(200));
+      await client.delete().prefix(layout.serviceKeys('redeploy'));
+      await eventually(async () => expect((await get(graceful.url, 'redeploy.test')).status).toBe(503));
+      // Nothing came back within the grace: the host is forgotten.
+      await eventually(
+        async () => expect((await get(graceful.url, 'redeploy.test')).status).toBe(404),
+        5_000,
+      );
+    } finally {
+      await graceful.kill();
+    }
   });
 
   it('never falls through to a shorter prefix when the longer one has no serving endpoint', async () => {

@@ -1,3 +1,4 @@
+import { KeyLayout } from '@wharf/core';
 import { describe, expect, it } from 'vitest';
 import { renderRoutes } from './commands/routes.js';
 import { createPalette } from './render/palette.js';
@@ -24,7 +25,8 @@ describe('buildRouteView', () => {
     '/wharf/routes/gone': { v: 1, host: 'gone.example.com', pathPrefix: '/', service: 'nothing' },
     '/wharf/drains/h:api-1:80': { v: 1, service: 'api', at: '2026-01-02T03:04:05Z' },
   });
-  const view = buildRouteView(snapshot);
+  const layout = new KeyLayout('/wharf');
+  const view = buildRouteView(snapshot, layout);
 
   it('derives label and operator routes, longest prefix first per host', () => {
     expect(view.map((entry) => [entry.host, entry.pathPrefix, entry.services, entry.sources])).toEqual([
@@ -42,8 +44,11 @@ describe('buildRouteView', () => {
       ['h:web-2:80', 'draining', false],
     ]);
     const admin = view.find((entry) => entry.host === 'admin.example.com');
-    // The edge keeps routing to it until the bridge applies the drain; the view says both.
-    expect(admin?.endpoints).toMatchObject([{ id: 'h:api-1:80', operatorDrain: true, routable: true }]);
+    // The edge honours an operator drain at once, without waiting for the bridge to rewrite the record.
+    expect(admin?.endpoints).toMatchObject([
+      { id: 'h:api-1:80', state: 'draining', operatorDrain: true, routable: false },
+    ]);
+    expect(admin?.routable).toBe(false);
   });
 
   it('routes as the edge does: normalised prefixes, wildcard hosts, no UDP or refused addresses', () => {
@@ -64,6 +69,7 @@ describe('buildRouteView', () => {
           routes: [{ host: 'bad.example.com', pathPrefix: '/' }],
         }),
       }),
+      layout,
     );
     expect(
       edgeView.map((entry) => [entry.host, entry.pathPrefix, entry.sources, entry.endpoints.length]),
@@ -80,6 +86,6 @@ describe('buildRouteView', () => {
       'no serving endpoint (503)',
     );
     expect(text).toContain('10.0.0.5:1002 draining');
-    expect(text).toContain('10.0.0.5:2001 serving (drain requested)');
+    expect(text).toContain('10.0.0.5:2001 draining (operator)');
   });
 });

@@ -1,4 +1,4 @@
-import type { EndpointRecord, RegistryState } from '@wharf/core';
+import type { EndpointRecord, KeyLayout, RegistryState } from '@wharf/core';
 import { RouteTableBuilder } from '@wharf/edge';
 import { compare, type RegistrySnapshot } from './registry-snapshot.js';
 
@@ -9,7 +9,7 @@ export interface RouteViewEndpoint {
   readonly port: number;
   readonly state: EndpointRecord['state'];
   readonly weight: number;
-  /** An operator drain exists for this instance; the bridge will mark it draining. */
+  /** An operator drain exists for this instance: the edge sends it nothing new, whatever its record says. */
   readonly operatorDrain: boolean;
   /** The edge sends it new requests: serving with a weight above 0. */
   readonly routable: boolean;
@@ -29,18 +29,18 @@ export interface RouteViewEntry {
 /**
  * Host + path prefix → endpoints, exactly as the edge routes them: the registry is run through the
  * edge's own `RouteTableBuilder` (label routes, operator routes, path normalisation, wildcard
- * hosts, refused addresses), then annotated with what the edge does not look at: where each route
- * comes from and which endpoints an operator has asked to drain. Hosts in order, longest prefix
+ * hosts, refused addresses, operator drains), then annotated with where each route comes from.
+ * Hosts in order, longest prefix
  * first (the order the edge matches in).
  */
-export function buildRouteView(snapshot: RegistrySnapshot): RouteViewEntry[] {
+export function buildRouteView(snapshot: RegistrySnapshot, layout: KeyLayout): RouteViewEntry[] {
   const state: RegistryState = {
     endpoints: new Map(snapshot.endpoints.map((entry) => [entry.key, entry.record])),
     bridges: new Map(snapshot.bridges.map((entry) => [entry.key, entry.record])),
     routes: new Map(snapshot.routes.map((entry) => [entry.key, entry.record])),
-    drains: new Map(),
+    drains: new Map([...snapshot.drains].map(([instanceId, drain]) => [layout.drainKey(instanceId), drain])),
   };
-  const table = RouteTableBuilder.fromState(state, snapshot.revision).describe();
+  const table = RouteTableBuilder.fromState(state, snapshot.revision, layout).describe();
   const records = state.endpoints;
 
   const entries: RouteViewEntry[] = [];
@@ -72,7 +72,7 @@ export function buildRouteView(snapshot: RegistrySnapshot): RouteViewEntry[] {
             port: endpoint.port,
             state: endpoint.state,
             weight: endpoint.weight,
-            operatorDrain: snapshot.drains.has(endpoint.id),
+            operatorDrain: endpoint.drained,
             routable: endpoint.state === 'serving' && endpoint.weight > 0,
           }))
           .sort((a, b) => compare(a.service, b.service) || compare(a.id, b.id)),

@@ -5,6 +5,7 @@ export * from './config-reader.js';
 export * from './duration.js';
 export * from './errors.js';
 export * from './etcd-client.js';
+export * from './host-port.js';
 export * from './key-layout.js';
 export * from './list-prefix.js';
 export * from './logger.js';

@@ -19,3 +19,19 @@ export async function createLogger(config: LogConfig, name: string): Promise<Log
 
 /** A logger that drops everything, for tests and library callers that pass none. */
 export const silentLogger: Logger = pino({ level: 'silent' });
+
+/** A buffered, non-blocking writer of text lines to a file descriptor (e.g. 1: an access log on stdout). */
+export interface LineWriter {
+  write(line: string): boolean;
+  /** Writes out what is buffered, synchronously (at exit). */
+  flushSync(): void;
+  end(): void;
+}
+
+/**
+ * A line writer on `fd` that buffers up to 4 KiB before writing and never blocks the event loop
+ * on a slow reader (pino's own destination, so no second implementation of the same thing).
+ */
+export function createLineWriter(fd: number): LineWriter {
+  return pino.destination({ dest: fd, sync: false, minLength: 4096 });
+}

@@ -15,6 +15,9 @@ describe('loadEdgeConfig', () => {
       shutdownGraceMs: 10_000,
       allowLinkLocal: false,
       ejectionMs: 10_000,
+      dataplane: 'builtin',
+      zone: undefined,
+      routeGraceMs: 30_000,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -30,8 +33,14 @@ describe('loadEdgeConfig', () => {
       WHARF_UPSTREAM_TIMEOUT: '500ms',
       WHARF_SHUTDOWN_GRACE: '1m',
       WHARF_ALLOW_LINK_LOCAL: 'true',
+      WHARF_DATAPLANE: 'haproxy',
+      WHARF_ZONE: 'eu-1a',
+      WHARF_ROUTE_GRACE: '0',
     });
     expect(config).toMatchObject({
+      dataplane: 'haproxy',
+      zone: 'eu-1a',
+      routeGraceMs: 0,
       listen: { host: '127.0.0.1', port: 18080 },
       adminListen: { host: '127.0.0.1', port: 19090 },
       workers: 4,
@@ -58,6 +67,9 @@ describe('loadEdgeConfig', () => {
     ['WHARF_UPSTREAM_TIMEOUT', '0'],
     ['WHARF_LISTEN', 'nowhere'],
     ['WHARF_ALLOW_LINK_LOCAL', 'maybe'],
+    ['WHARF_DATAPLANE', 'nginx'],
+    ['WHARF_ZONE', 'eu 1a'],
+    ['WHARF_ROUTE_GRACE', 'forever'],
   ])('refuses %s=%s naming the variable', (variable, value) => {
     expect(() => loadEdgeConfig({ [variable]: value })).toThrow(
       expect.objectContaining({ code: 'WHARF_CONFIG_INVALID', variable }),

@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { type CommonConfig, ConfigError, ConfigReader, type Env, readCommonConfig } from '@wharf/core';
+import type { AccessLogTarget } from './dataplane/access-log.js';
 import { DATA_PLANE_KINDS, type DataPlaneKind } from './dataplane/data-plane.js';
 
 export interface ListenAddress {
@@ -25,6 +26,12 @@ export interface EdgeConfig {
   readonly allowLinkLocal: boolean;
   /** First passive-health ejection (doubles per repeat, capped at 30×). */
   readonly ejectionMs: number;
+  /** Endpoints tagged `zone=<this>` are preferred while any of them can answer (`WHARF_ZONE`). */
+  readonly zone: string | undefined;
+  /** How long a route that lost its last serving endpoint stays known: 503, not 404 (`WHARF_ROUTE_GRACE`). */
+  readonly routeGraceMs: number;
+  /** `WHARF_ACCESS_LOG`: one JSON line per request on standard output, or off. */
+  readonly accessLog: AccessLogTarget;
 }
 
 /** Reads the edge's settings (plus the common ones) once, at start; the result is frozen. */
@@ -54,7 +61,17 @@ export function readEdgeConfig(reader: ConfigReader): EdgeConfig {
     startupWaitMs: reader.duration('WHARF_STARTUP_WAIT', 5_000, { minMs: 0, maxMs: 300_000 }),
     allowLinkLocal: reader.boolean('WHARF_ALLOW_LINK_LOCAL', false),
     ejectionMs: reader.duration('WHARF_EJECTION_TIME', 10_000, { minMs: 100, maxMs: 600_000 }),
+    zone: readZone(reader),
+    routeGraceMs: reader.duration('WHARF_ROUTE_GRACE', 30_000, { minMs: 0, maxMs: 3_600_000 }),
+    accessLog: reader.oneOf('WHARF_ACCESS_LOG', ['off', 'stdout'] as const, 'off'),
   });
+}
+
+function readZone(reader: ConfigReader): string | undefined {
+  const zone = reader.string('WHARF_ZONE');
+  if (zone !== undefined && !/^[A-Za-z0-9._-]{1,63}$/.test(zone))
+    throw new ConfigError('WHARF_ZONE', zone, 'a zone name such as eu-1a (letters, digits, . _ -)');
+  return zone;
 }
 
 export function loadEdgeConfig(env: Env): EdgeConfig {

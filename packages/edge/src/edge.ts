@@ -43,13 +43,20 @@ export class Edge {
     this.#logger = logger.child({ component: 'edge' });
     this.#onReady = options.onReady;
     this.plane = options.plane ?? createDataPlane(config, logger);
-    this.routes = new LiveRoutes({ allowLinkLocal: config.allowLinkLocal, logger });
+    this.routes = new LiveRoutes({
+      allowLinkLocal: config.allowLinkLocal,
+      zone: config.zone,
+      graceMs: config.routeGraceMs,
+      logger,
+    });
+    // Every table goes to the data plane in order: from the watch, and when a held route expires.
+    this.routes.subscribe((_table, result) => this.plane.apply(result));
     this.watcher = new ServiceWatcher({
       client: options.client,
       layout: config.common.layout,
       logger,
       onUpdate: (update) => {
-        this.plane.apply(this.routes.apply(update));
+        this.routes.apply(update);
         if (!this.#ready && this.watcher.synced) {
           this.#ready = true;
           this.plane.open();

@@ -5,6 +5,10 @@ import { RouteTableBuilder, type RouteTableResult } from './routing/route-table-
 
 export interface LiveRoutesOptions {
   readonly allowLinkLocal?: boolean;
+  /** The edge's zone (`WHARF_ZONE`). */
+  readonly zone?: string | undefined;
+  /** How long a route that lost its last serving endpoint stays known (`WHARF_ROUTE_GRACE`). */
+  readonly graceMs?: number;
   readonly logger?: Logger;
 }
 
@@ -21,11 +25,14 @@ export class LiveRoutes {
   readonly #logger: Logger;
   #table: RouteTable;
   #lastBuildMs = 0;
+  #expiry: NodeJS.Timeout | undefined;
 
   constructor(options: LiveRoutesOptions = {}) {
     this.#logger = (options.logger ?? silentLogger).child({ component: 'live-routes' });
     this.#builder = new RouteTableBuilder({
       allowLinkLocal: options.allowLinkLocal ?? false,
+      zone: options.zone,
+      graceMs: options.graceMs ?? 0,
       logger: options.logger,
     });
     this.#table = this.#builder.table;
@@ -45,7 +52,6 @@ export class LiveRoutes {
   apply(update: Pick<RegistryUpdate, 'revision' | 'changes' | 'reset'>): RouteTableResult {
     const started = performance.now();
     const result = this.#builder.apply(update);
-    this.#table = result.table;
     this.#lastBuildMs = performance.now() - started;
     if (update.reset || result.changedHosts.length > 0) {
       // Re-lists are rare and worth seeing; single changes are many during a deploy.
@@ -61,6 +67,12 @@ export class LiveRoutes {
         'route table updated',
       );
     }
+    this.#publish(result);
+    return result;
+  }
+
+  #publish(result: RouteTableResult): void {
+    this.#table = result.table;
     for (const listener of this.#listeners) {
       try {
         listener(result.table, result);
@@ -68,7 +80,24 @@ export class LiveRoutes {
         this.#logger.error({ err: error }, 'route table listener failed');
       }
     }
-    return result;
+    this.#scheduleExpiry();
+  }
+
+  /** Held routes are forgotten when their grace runs out, without waiting for the next change. */
+  #scheduleExpiry(): void {
+    clearTimeout(this.#expiry);
+    const next = this.#builder.nextExpiry;
+    if (next === undefined) return;
+    this.#expiry = setTimeout(
+      () => {
+        const result = this.#builder.expire();
+        if (result.changedHosts.length > 0)
+          this.#logger.info({ hosts: result.changedHosts }, 'grace over: routes without endpoints forgotten');
+        this.#publish(result);
+      },
+      Math.max(0, next - Date.now()),
+    );
+    this.#expiry.unref();
   }
 
   /** Calls `listener` for every new table; returns the unsubscribe function. */
@@ -78,6 +107,7 @@ export class LiveRoutes {
   }
 
   close(): void {
+    clearTimeout(this.#expiry);
     this.#listeners.clear();
   }
 }

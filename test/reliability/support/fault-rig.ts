@@ -74,7 +74,8 @@ export class FaultRig {
       rig.edge = await EdgeProcess.start({
         etcd: options.etcd.join(','),
         prefix: rig.prefix,
-        env: { WHARF_UPSTREAM_TIMEOUT: '5s', ...options.edgeEnv },
+        // Faults here measure when a route goes (404); the redeploy grace is tested on its own.
+        env: { WHARF_UPSTREAM_TIMEOUT: '5s', WHARF_ROUTE_GRACE: '0', ...options.edgeEnv },
       });
       await rig.waitRegistered();
       await rig.waitServedByAll();

@@ -15,14 +15,12 @@ export async function routesCommand(context: CommandContext): Promise<void> {
   reportSkipped(context, snapshot);
   // Loaded here, not at start: the edge's modules cost the other commands start-up time.
   const { buildRouteView } = await import('../route-view.js');
-  const view = buildRouteView(snapshot);
+  const view = buildRouteView(snapshot, context.config.layout);
   context.write(context.json ? `${JSON.stringify(view, null, 2)}\n` : renderRoutes(view, context.palette));
 }
 
 function endpointLine(endpoint: RouteViewEndpoint, palette: Palette): string {
   const address = formatAddress(endpoint);
-  if (endpoint.routable && endpoint.operatorDrain)
-    return `${address} ${palette.yellow('serving (drain requested)')}`;
   if (endpoint.routable) return `${address} ${palette.green('serving')}`;
   if (endpoint.state === 'draining') {
     return palette.dim(`${address} draining${endpoint.operatorDrain ? ' (operator)' : ''}`);

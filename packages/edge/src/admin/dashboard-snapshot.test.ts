@@ -1,4 +1,4 @@
-import type { EndpointRecord, RegistryState } from '@wharf/core';
+import { type EndpointRecord, KeyLayout, type RegistryState } from '@wharf/core';
 import { describe, expect, it } from 'vitest';
 import { RouteTableBuilder } from '../routing/route-table-builder.js';
 import { dashboardBackends, dashboardStatus, dashboardTable, sseFrame } from './dashboard-snapshot.js';
@@ -46,7 +46,7 @@ function fixture(): { document: RoutesDocument; registry: RegistryState } {
       ],
     ]),
   };
-  const table = RouteTableBuilder.fromState(registry, 42, { allowLinkLocal: false, now: () => 0 });
+  const table = RouteTableBuilder.fromState(registry, 42, new KeyLayout('/wharf'), { now: () => 0 });
   const document: RoutesDocument = {
     dataplane: 'builtin',
     revision: 42,

@@ -1,4 +1,4 @@
-import type { RegistryState } from '@wharf/core';
+import { formatHostPort, type RegistryState } from '@wharf/core';
 import type { EndpointDescription } from '../routing/route-table.js';
 import type { RouteRate } from './dashboard-rates.js';
 import type { RoutesDocument } from './edge-admin.js';
@@ -20,6 +20,8 @@ export interface DashboardRoute {
   readonly id: string;
   readonly pathPrefix: string;
   readonly routable: boolean;
+  /** ISO time until which the route is held after losing its last serving endpoint, or null. */
+  readonly heldUntil: string | null;
   readonly operatorRoutes: readonly { readonly id: string; readonly service: string }[];
   readonly endpoints: readonly DashboardEndpoint[];
 }
@@ -67,10 +69,6 @@ export interface DashboardTick {
   readonly backends: Readonly<Record<string, DashboardBackend>>;
 }
 
-function backendKey(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
-
 /**
  * The dashboard's table: the `/routes` table with each endpoint's health, node, tags and
  * operator drain looked up in the registry state when there is one (the edge process has it;
@@ -94,18 +92,13 @@ export function dashboardTable(document: RoutesDocument, registry?: RegistryStat
         id: host + route.pathPrefix,
         pathPrefix: route.pathPrefix,
         routable: route.routable,
+        heldUntil: route.heldUntil,
         operatorRoutes: route.operatorRoutes,
         endpoints: route.endpoints.map((endpoint) => {
           const record = registry?.endpoints.get(endpoint.key);
           return {
-            key: endpoint.key,
-            service: endpoint.service,
-            id: endpoint.id,
-            address: endpoint.address,
-            port: endpoint.port,
-            weight: endpoint.weight,
-            state: endpoint.state,
-            backend: backendKey(endpoint.address, endpoint.port),
+            ...endpoint,
+            backend: formatHostPort(endpoint.address, endpoint.port),
             health: record?.health
               ? { status: record.health.status, check: record.health.check, since: record.health.since }
               : null,

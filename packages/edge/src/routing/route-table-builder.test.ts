@@ -1,4 +1,4 @@
-import type { EndpointRecord, RegistryChange, RouteRecord } from '@wharf/core';
+import { type EndpointRecord, KeyLayout, type RegistryChange, type RouteRecord } from '@wharf/core';
 import { describe, expect, it } from 'vitest';
 import { RouteTableBuilder } from './route-table-builder.js';
 
@@ -178,6 +178,7 @@ describe('RouteTableBuilder', () => {
             {
               pathPrefix: '/app',
               routable: true,
+              heldUntil: null,
               operatorRoutes: [],
               endpoints: [
                 {
@@ -188,6 +189,7 @@ describe('RouteTableBuilder', () => {
                   port: 8001,
                   weight: 1,
                   state: 'serving',
+                  drained: false,
                 },
               ],
             },
@@ -207,9 +209,90 @@ describe('RouteTableBuilder', () => {
         drains: new Map(),
       },
       9,
+      new KeyLayout('/wharf'),
     );
     expect(table.match('alias.test', '/')?.balancer.items.map((item) => item.port)).toEqual([8001]);
     expect(table.match('web.test', '/')?.routable).toBe(true);
+  });
+
+  it('honours an operator drain at once, whatever the record says, and forgets it when removed', () => {
+    const builder = new RouteTableBuilder();
+    const a = endpoint('web', 'n1:web-1:80', 8001, [{ host: 'web.test' }]);
+    const b = endpoint('web', 'n1:web-2:80', 8002, [{ host: 'web.test' }]);
+    builder.apply({ revision: 1, changes: [put(a), put(b)] });
+    const drain = (current: boolean): RegistryChange => ({
+      kind: 'drain',
+      key: '/wharf/drains/n1:web-1:80',
+      parsed: { kind: 'drain', instanceId: 'n1:web-1:80' },
+      current: current ? { v: 1, service: 'web', at: '2026-01-01T00:00:00Z' } : undefined,
+      previous: undefined,
+    });
+    const drained = builder.apply({ revision: 2, changes: [drain(true)] });
+    expect(drained.changedHosts).toEqual(['web.test']);
+    const pool = drained.table.match('web.test', '/')!;
+    expect(pool.endpoints.map((endpoint) => [endpoint.port, endpoint.state, endpoint.drained])).toEqual([
+      [8001, 'draining', true],
+      [8002, 'serving', false],
+    ]);
+    expect(pool.balancer.items.map((endpoint) => endpoint.port)).toEqual([8002]);
+    // A record rewritten while drained stays drained; a drain that arrived first applies too.
+    const rewritten = builder.apply({ revision: 3, changes: [put({ ...a, weight: 2 }, a)] });
+    expect(rewritten.table.match('web.test', '/')!.endpoints[0]).toMatchObject({
+      state: 'draining',
+      weight: 2,
+    });
+    const undrained = builder.apply({ revision: 4, changes: [drain(false)] });
+    expect(undrained.table.match('web.test', '/')!.balancer.items).toHaveLength(2);
+  });
+
+  it('holds a route that lost its last serving endpoint for the grace period: 503, not 404', () => {
+    let now = 1_000;
+    const builder = new RouteTableBuilder({ graceMs: 30_000, now: () => now });
+    const a = endpoint('web', 'n1:web-1:80', 8001, [{ host: 'web.test', pathPrefix: '/app' }]);
+    builder.apply({ revision: 1, changes: [put(a)] });
+    now = 2_000;
+    const gone = builder.apply({ revision: 2, changes: [del(a)] });
+    const held = gone.table.match('web.test', '/app/x');
+    expect(held).toMatchObject({ routable: false, heldUntil: 32_000, endpoints: [] });
+    expect(builder.nextExpiry).toBe(32_000);
+    // Draining first, then deleted (a docker stop): the grace runs from the moment it stopped serving.
+    now = 10_000;
+    const back = builder.apply({ revision: 3, changes: [put(a)] });
+    expect(back.table.match('web.test', '/app')).toMatchObject({ routable: true, heldUntil: 0 });
+    expect(builder.nextExpiry).toBeUndefined();
+    now = 11_000;
+    builder.apply({ revision: 4, changes: [put({ ...a, state: 'draining' }, a)] });
+    now = 12_000;
+    const deleted = builder.apply({ revision: 5, changes: [del({ ...a, state: 'draining' })] });
+    expect(deleted.table.match('web.test', '/app')?.heldUntil).toBe(41_000);
+    now = 40_999;
+    expect(builder.expire().table.findHost('web.test')).toBeDefined();
+    now = 41_000;
+    const expired = builder.expire();
+    expect(expired.changedHosts).toEqual(['web.test']);
+    expect(expired.table.findHost('web.test')).toBeUndefined();
+    expect(expired.table.revision).toBe(5);
+    expect(builder.nextExpiry).toBeUndefined();
+  });
+
+  it('forgets a route at once without a grace period', () => {
+    const builder = new RouteTableBuilder();
+    const a = endpoint('web', 'n1:web-1:80', 8001, [{ host: 'web.test' }]);
+    builder.apply({ revision: 1, changes: [put(a)] });
+    expect(builder.apply({ revision: 2, changes: [del(a)] }).table.findHost('web.test')).toBeUndefined();
+  });
+
+  it("prefers endpoints tagged with the edge's zone and falls back to the others", () => {
+    const builder = new RouteTableBuilder({ zone: 'eu-1a' });
+    const local = endpoint('web', 'n1:web-1:80', 8001, [{ host: 'web.test' }], { tags: ['zone=eu-1a'] });
+    const remote = endpoint('web', 'n2:web-2:80', 8002, [{ host: 'web.test' }], { tags: ['zone=eu-1b'] });
+    const { table } = builder.apply({ revision: 1, changes: [put(local), put(remote)] });
+    const pool = table.match('web.test', '/')!;
+    expect(pool.endpoints.map((endpoint) => endpoint.zone)).toEqual(['eu-1a', 'eu-1b']);
+    expect(new Set(Array.from({ length: 4 }, () => pool.balancer.pick()?.port))).toEqual(new Set([8001]));
+    expect(pool.balancer.pick((endpoint) => endpoint.port !== 8001)?.port).toBe(8002);
+    const drained = builder.apply({ revision: 2, changes: [put({ ...local, state: 'draining' }, local)] });
+    expect(drained.table.match('web.test', '/')!.balancer.pick()?.port).toBe(8002);
   });
 
   // Numbers, not assertions: the bar (cold sync ≤ 1 s, one change ≤ 50 ms p99 at 10,000

@@ -1,5 +1,12 @@
-import type { EndpointRecord, Logger, RegistryChange, RegistryState, RouteRecord } from '@wharf/core';
-import { silentLogger } from '@wharf/core';
+import type {
+  EndpointRecord,
+  KeyLayout,
+  Logger,
+  RegistryChange,
+  RegistryState,
+  RouteRecord,
+} from '@wharf/core';
+import { formatHostPort, isServing, silentLogger } from '@wharf/core';
 import { BackendAddressCheck } from './backend-address.js';
 import { LayeredMap } from './layered-map.js';
 import { normalisePathPrefix } from './path-prefix.js';
@@ -8,8 +15,15 @@ import { HostRoutes, type RouteEndpoint, RoutePool, RouteTable } from './route-t
 export interface RouteTableBuilderOptions {
   /** Allow endpoints on link-local addresses (169.254.0.0/16, fe80::/10). */
   readonly allowLinkLocal?: boolean;
+  /** The edge's zone (`WHARF_ZONE`): endpoints tagged `zone=<it>` are preferred. */
+  readonly zone?: string | undefined;
+  /**
+   * How long a route whose last serving endpoint went away stays known (`WHARF_ROUTE_GRACE`):
+   * a redeploy answers 503 (or waits), never 404. 0 forgets it at once.
+   */
+  readonly graceMs?: number;
   readonly logger?: Logger;
-  /** Clock for `builtAt`; injectable for tests. */
+  /** Clock for `builtAt` and grace deadlines; injectable for tests. */
   readonly now?: () => number;
 }
 
@@ -28,7 +42,11 @@ export interface RouteTableResult {
 
 interface IndexedEndpoint extends RouteEndpoint {
   readonly routes: readonly { readonly host: string; readonly pathPrefix: string }[];
+  /** The state its bridge wrote; `state` also counts an operator drain. */
+  readonly recordState: EndpointRecord['state'];
 }
+
+const ZONE_TAG = 'zone=';
 
 interface OperatorRoute {
   readonly id: string;
@@ -49,8 +67,15 @@ export class RouteTableBuilder {
   readonly #addressCheck: BackendAddressCheck;
   readonly #logger: Logger;
   readonly #now: () => number;
+  readonly #zone: string | undefined;
+  readonly #graceMs: number;
   readonly #endpoints = new Map<string, IndexedEndpoint>();
   readonly #endpointsByService = new Map<string, Set<string>>();
+  readonly #endpointsById = new Map<string, Set<string>>();
+  /** Instance ids an operator drains (`<prefix>/drains/<instance-id>`). */
+  readonly #drained = new Set<string>();
+  /** Host → path prefix → epoch ms until which a route that lost its last serving endpoint is held. */
+  readonly #held = new Map<string, Map<string, number>>();
   readonly #labelRoutes: PrefixIndex<string> = new Map();
   readonly #operatorRoutes = new Map<string, OperatorRoute>();
   readonly #operatorRoutesByHost: PrefixIndex<string> = new Map();
@@ -62,35 +87,32 @@ export class RouteTableBuilder {
     this.#addressCheck = new BackendAddressCheck(options.allowLinkLocal ?? false);
     this.#logger = (options.logger ?? silentLogger).child({ component: 'route-table-builder' });
     this.#now = options.now ?? Date.now;
+    this.#zone = options.zone;
+    this.#graceMs = options.graceMs ?? 0;
   }
 
   /** A table from a whole registry state at once (what `wharf routes` shows). */
   static fromState(
     state: RegistryState,
     revision: number,
+    layout: KeyLayout,
     options: RouteTableBuilderOptions = {},
   ): RouteTable {
     const builder = new RouteTableBuilder(options);
     const changes: RegistryChange[] = [];
-    for (const [key, record] of state.endpoints) {
-      const [service = '', instanceId = ''] = key.split('/').slice(-2);
-      changes.push({
-        kind: 'endpoint',
-        key,
-        parsed: { kind: 'endpoint', service, instanceId },
-        current: record,
-        previous: undefined,
-      });
-    }
-    for (const [key, record] of state.routes) {
-      const routeId = key.split('/').pop() ?? key;
-      changes.push({
-        kind: 'route',
-        key,
-        parsed: { kind: 'route', routeId },
-        current: record,
-        previous: undefined,
-      });
+    const maps = [state.endpoints, state.routes, state.drains] as ReadonlyMap<string, unknown>[];
+    for (const map of maps) {
+      for (const [key, record] of map) {
+        const parsed = layout.parse(key);
+        if (parsed === undefined) continue;
+        changes.push({
+          kind: parsed.kind,
+          key,
+          parsed,
+          current: record,
+          previous: undefined,
+        } as RegistryChange);
+      }
     }
     return builder.apply({ revision, changes }).table;
   }
@@ -117,8 +139,19 @@ export class RouteTableBuilder {
         this.#removeOperatorRoute(change.key, touched);
         if (change.current)
           this.#addOperatorRoute(change.parsed.routeId, change.key, change.current, touched);
+      } else if (change.kind === 'drain') {
+        this.#setDrained(change.parsed.instanceId, change.current !== undefined, touched);
       }
     }
+    return this.#rebuild(touched, batch.revision, added, removed);
+  }
+
+  #rebuild(
+    touched: ReadonlySet<string>,
+    revision: number,
+    added: readonly string[],
+    removed: readonly string[],
+  ): RouteTableResult {
     // A backend dropped and re-added in the same batch (an endpoint rewritten) is neither.
     // (Sets: a re-list diff may add and remove thousands of backends in one batch.)
     const removedSet = new Set(removed);
@@ -128,22 +161,59 @@ export class RouteTableBuilder {
     // Only the touched hosts change: a layered map shares every other host with the previous
     // table instead of copying the host map per batch (see LayeredMap).
     const previous = this.#table;
+    const now = this.#now();
     const exactChanges = new Map<string, HostRoutes | undefined>();
     const wildcardChanges = new Map<string, HostRoutes | undefined>();
     for (const host of touched) {
-      if (host.startsWith('*.')) wildcardChanges.set(host.slice(2), this.#buildHost(host));
-      else exactChanges.set(host, this.#buildHost(host));
+      const wildcard = host.startsWith('*.');
+      const before = wildcard ? previous.wildcard.get(host.slice(2)) : previous.exact.get(host);
+      const built = this.#buildHost(host, before, now);
+      if (wildcard) wildcardChanges.set(host.slice(2), built);
+      else exactChanges.set(host, built);
     }
     const exact = exactChanges.size > 0 ? LayeredMap.of(previous.exact).with(exactChanges) : previous.exact;
     const wildcard =
       wildcardChanges.size > 0 ? LayeredMap.of(previous.wildcard).with(wildcardChanges) : previous.wildcard;
-    this.#table = new RouteTable(exact, wildcard, batch.revision, this.#now());
+    this.#table = new RouteTable(exact, wildcard, revision, now);
     return {
       table: this.#table,
       changedHosts: [...touched],
       addedBackends: [...addedBackends],
       removedBackends: [...removedBackends],
     };
+  }
+
+  /** The earliest epoch ms at which a held route is forgotten (`expire`), or undefined. */
+  get nextExpiry(): number | undefined {
+    let next: number | undefined;
+    for (const prefixes of this.#held.values())
+      for (const until of prefixes.values()) if (next === undefined || until < next) next = until;
+    return next;
+  }
+
+  /** Forgets held routes whose grace ran out by `now` (a host may go, 404 from then on). */
+  expire(revision = this.#table.revision): RouteTableResult {
+    const now = this.#now();
+    const touched = new Set<string>();
+    for (const [host, prefixes] of this.#held)
+      for (const until of prefixes.values()) if (until <= now) touched.add(host);
+    return this.#rebuild(touched, revision, [], []);
+  }
+
+  #setDrained(instanceId: string, drained: boolean, touched: Set<string>): void {
+    if (this.#drained.has(instanceId) === drained) return;
+    if (drained) this.#drained.add(instanceId);
+    else this.#drained.delete(instanceId);
+    for (const key of this.#endpointsById.get(instanceId) ?? []) {
+      const endpoint = this.#endpoints.get(key)!;
+      this.#endpoints.set(key, {
+        ...endpoint,
+        drained,
+        state: isServing({ state: endpoint.recordState }, drained) ? 'serving' : 'draining',
+      });
+      for (const route of endpoint.routes) touched.add(route.host);
+      this.#touchOperatorHosts(endpoint.service, touched);
+    }
   }
 
   #addEndpoint(key: string, record: EndpointRecord, touched: Set<string>, added: string[]): void {
@@ -153,10 +223,9 @@ export class RouteTableBuilder {
       this.#logger.warn({ key, address: record.address, reason: refused }, 'refusing endpoint address');
       return;
     }
-    const backendKey = record.address.includes(':')
-      ? `[${record.address}]:${record.port}`
-      : `${record.address}:${record.port}`;
     const routes = dedupeRoutes(record.routes);
+    const drained = this.#drained.has(record.id);
+    const zoneTag = record.tags.find((tag) => tag.startsWith(ZONE_TAG));
     const endpoint: IndexedEndpoint = {
       key,
       service: record.service,
@@ -164,20 +233,24 @@ export class RouteTableBuilder {
       address: record.address,
       port: record.port,
       weight: record.weight,
-      state: record.state,
-      backendKey,
+      state: isServing(record, drained) ? 'serving' : 'draining',
+      drained,
+      zone: zoneTag?.slice(ZONE_TAG.length),
+      backendKey: formatHostPort(record.address, record.port),
       routes,
+      recordState: record.state,
     };
     this.#endpoints.set(key, endpoint);
     addToSet(this.#endpointsByService, record.service, key);
+    addToSet(this.#endpointsById, record.id, key);
     for (const route of routes) {
       addToIndex(this.#labelRoutes, route.host, route.pathPrefix, key);
       touched.add(route.host);
     }
     this.#touchOperatorHosts(record.service, touched);
-    const refs = this.#backendRefs.get(backendKey) ?? 0;
-    this.#backendRefs.set(backendKey, refs + 1);
-    if (refs === 0) added.push(backendKey);
+    const refs = this.#backendRefs.get(endpoint.backendKey) ?? 0;
+    this.#backendRefs.set(endpoint.backendKey, refs + 1);
+    if (refs === 0) added.push(endpoint.backendKey);
   }
 
   #removeEndpoint(key: string, touched: Set<string>, removed: string[]): void {
@@ -185,6 +258,7 @@ export class RouteTableBuilder {
     if (endpoint === undefined) return;
     this.#endpoints.delete(key);
     removeFromSet(this.#endpointsByService, endpoint.service, key);
+    removeFromSet(this.#endpointsById, endpoint.id, key);
     for (const route of endpoint.routes) {
       removeFromIndex(this.#labelRoutes, route.host, route.pathPrefix, key);
       touched.add(route.host);
@@ -234,11 +308,15 @@ export class RouteTableBuilder {
     touched.add(route.host);
   }
 
-  #buildHost(host: string): HostRoutes | undefined {
+  #buildHost(host: string, before: HostRoutes | undefined, now: number): HostRoutes | undefined {
     const labelPrefixes = this.#labelRoutes.get(host);
     const operatorPrefixes = this.#operatorRoutesByHost.get(host);
-    if (labelPrefixes === undefined && operatorPrefixes === undefined) return undefined;
-    const prefixes = new Set([...(labelPrefixes?.keys() ?? []), ...(operatorPrefixes?.keys() ?? [])]);
+    const held = this.#heldPrefixes(host, before, now);
+    const prefixes = new Set([
+      ...(labelPrefixes?.keys() ?? []),
+      ...(operatorPrefixes?.keys() ?? []),
+      ...(held?.keys() ?? []),
+    ]);
     const pools: RoutePool[] = [];
     for (const prefix of prefixes) {
       const keys = new Set(labelPrefixes?.get(prefix));
@@ -250,9 +328,36 @@ export class RouteTableBuilder {
       }
       const endpoints: RouteEndpoint[] = [...keys].sort().map((key) => this.#endpoints.get(key)!);
       operatorRoutes.sort((a, b) => a.id.localeCompare(b.id));
-      pools.push(new RoutePool(host, prefix, endpoints, operatorRoutes));
+      const pool = new RoutePool(host, prefix, endpoints, {
+        operatorRoutes,
+        zone: this.#zone,
+        heldUntil: held?.get(prefix) ?? 0,
+      });
+      if (pool.routable) held?.delete(prefix);
+      pools.push(pool);
     }
-    return new HostRoutes(host, pools);
+    if (held?.size === 0) this.#held.delete(host);
+    return pools.length > 0 ? new HostRoutes(host, pools) : undefined;
+  }
+
+  /**
+   * The path prefixes of `host` held after losing their last serving endpoint, with their
+   * deadlines: those that were routable in the table before this batch start their grace now,
+   * those already held keep theirs until it runs out.
+   */
+  #heldPrefixes(host: string, before: HostRoutes | undefined, now: number): Map<string, number> | undefined {
+    if (this.#graceMs <= 0) return undefined;
+    let held = this.#held.get(host);
+    for (const pool of before?.pools ?? []) {
+      if (pool.routable) {
+        held ??= new Map();
+        held.set(pool.pathPrefix, now + this.#graceMs);
+      }
+    }
+    if (held === undefined) return undefined;
+    for (const [prefix, until] of held) if (until <= now) held.delete(prefix);
+    this.#held.set(host, held);
+    return held;
   }
 }
 

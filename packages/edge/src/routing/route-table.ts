@@ -1,6 +1,6 @@
 import type { EndpointState } from '@wharf/core';
 import { pathMatches } from './path-prefix.js';
-import { WeightedRoundRobin } from './weighted-round-robin.js';
+import { TieredRoundRobin } from './weighted-round-robin.js';
 
 /** One endpoint as a route sees it. `backendKey` (`address:port`) names its shared backend state. */
 export interface RouteEndpoint {
@@ -10,12 +10,29 @@ export interface RouteEndpoint {
   readonly address: string;
   readonly port: number;
   readonly weight: number;
+  /** What the edge does with it: `serving` takes new requests (core's `isServing`). */
   readonly state: EndpointState;
+  /** An operator drain (`wharf drain`) exists for it: `state` is `draining` because of it. */
+  readonly drained: boolean;
+  /** Its `zone=<z>` tag, if any. */
+  readonly zone: string | undefined;
   readonly backendKey: string;
 }
 
 /** An endpoint as `/routes` and `wharf routes` describe it. */
 export type EndpointDescription = Omit<RouteEndpoint, 'backendKey'>;
+
+export interface RoutePoolOptions {
+  readonly operatorRoutes?: readonly { id: string; service: string }[];
+  /** The edge's zone (`WHARF_ZONE`): its serving endpoints are preferred while any can answer. */
+  readonly zone?: string | undefined;
+  /**
+   * Epoch ms until which a route that lost its last serving endpoint is held (a redeploy in
+   * progress): requests to it may wait for an endpoint, then get 503 with Retry-After — never
+   * 404. 0 when not held.
+   */
+  readonly heldUntil?: number;
+}
 
 /** Everything that routes one Host + path prefix. Immutable apart from the balancer's position. */
 export class RoutePool {
@@ -27,16 +44,21 @@ export class RoutePool {
   readonly operatorRoutes: readonly { readonly id: string; readonly service: string }[];
   /** Every endpoint routed here, serving and draining, sorted by key. */
   readonly endpoints: readonly RouteEndpoint[];
-  /** Picks among the serving endpoints; draining ones never get new requests. */
-  readonly balancer: WeightedRoundRobin<RouteEndpoint>;
+  /**
+   * Picks among the serving endpoints (the edge's own zone first); draining ones never get new
+   * requests.
+   */
+  readonly balancer: TieredRoundRobin<RouteEndpoint>;
   /** False when no serving endpoint with a weight above 0 exists: the edge answers 503. */
   readonly routable: boolean;
+  /** See `RoutePoolOptions.heldUntil`; 0 when not held. */
+  readonly heldUntil: number;
 
   constructor(
     host: string,
     pathPrefix: string,
     endpoints: readonly RouteEndpoint[],
-    operatorRoutes: readonly { id: string; service: string }[] = [],
+    { operatorRoutes = [], zone, heldUntil = 0 }: RoutePoolOptions = {},
   ) {
     this.id = host + pathPrefix;
     this.host = host;
@@ -44,8 +66,12 @@ export class RoutePool {
     this.endpoints = endpoints;
     this.operatorRoutes = operatorRoutes;
     const serving = endpoints.filter((endpoint) => endpoint.state === 'serving');
-    this.balancer = new WeightedRoundRobin(serving);
     this.routable = serving.some((endpoint) => endpoint.weight > 0);
+    this.balancer = new TieredRoundRobin(
+      serving,
+      zone === undefined ? undefined : (endpoint) => endpoint.zone === zone && endpoint.weight > 0,
+    );
+    this.heldUntil = this.routable ? 0 : heldUntil;
   }
 }
 
@@ -78,6 +104,8 @@ export interface RouteTableDescription {
     readonly routes: readonly {
       readonly pathPrefix: string;
       readonly routable: boolean;
+      /** ISO time until which a route without serving endpoints is held (503, not 404), or null. */
+      readonly heldUntil: string | null;
       readonly operatorRoutes: readonly { readonly id: string; readonly service: string }[];
       readonly endpoints: readonly EndpointDescription[];
     }[];
@@ -144,16 +172,9 @@ export class RouteTable {
         routes: hostRoutes.pools.map((pool) => ({
           pathPrefix: pool.pathPrefix,
           routable: pool.routable,
+          heldUntil: pool.heldUntil > 0 ? new Date(pool.heldUntil).toISOString() : null,
           operatorRoutes: pool.operatorRoutes,
-          endpoints: pool.endpoints.map(({ key, service, id, address, port, weight, state }) => ({
-            key,
-            service,
-            id,
-            address,
-            port,
-            weight,
-            state,
-          })),
+          endpoints: pool.endpoints.map(describeEndpoint),
         })),
       })),
     };
@@ -162,4 +183,9 @@ export class RouteTable {
   toJSON(): RouteTableDescription {
     return this.describe();
   }
+}
+
+function describeEndpoint(endpoint: RouteEndpoint): EndpointDescription {
+  const { key, service, id, address, port, weight, state, drained, zone } = endpoint;
+  return { key, service, id, address, port, weight, state, drained, zone };
 }

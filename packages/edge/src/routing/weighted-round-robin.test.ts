@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WeightedRoundRobin } from './weighted-round-robin.js';
+import { TieredRoundRobin, WeightedRoundRobin } from './weighted-round-robin.js';
 
 const item = (name: string, weight: number) => ({ name, weight });
 const picks = (
@@ -42,5 +42,32 @@ describe('WeightedRoundRobin', () => {
   it('never ejects the only endpoint', () => {
     const wrr = new WeightedRoundRobin([item('a', 1)]);
     expect(wrr.pick(() => false)?.name).toBe('a');
+  });
+});
+
+describe('TieredRoundRobin (zone preference)', () => {
+  const zoned = (name: string, zone: string, weight = 1) => ({ name, zone, weight });
+  const inZone = (item: { zone: string }) => item.zone === 'a';
+
+  it('keeps every pick in the preferred tier while it can answer', () => {
+    const rr = new TieredRoundRobin([zoned('a1', 'a'), zoned('a2', 'a'), zoned('b1', 'b')], inZone);
+    const names = Array.from({ length: 6 }, () => rr.pick()?.name);
+    expect(new Set(names)).toEqual(new Set(['a1', 'a2']));
+  });
+
+  it('falls back to the other zones when the preferred tier is ejected, excluded or weightless', () => {
+    const rr = new TieredRoundRobin([zoned('a1', 'a'), zoned('b1', 'b'), zoned('b2', 'b')], inZone);
+    expect(rr.pick((item) => item.name !== 'a1')?.zone).toBe('b');
+    const a1 = rr.items[0]!;
+    expect(rr.pick(undefined, [a1])?.zone).toBe('b');
+    const weightless = new TieredRoundRobin([zoned('a1', 'a', 0), zoned('b1', 'b')], inZone);
+    expect(weightless.pick()?.name).toBe('b1');
+  });
+
+  it('is a plain round-robin without a preference, or when every item is preferred', () => {
+    const plain = new TieredRoundRobin([zoned('a1', 'a'), zoned('b1', 'b')]);
+    expect(new Set([plain.pick()?.name, plain.pick()?.name])).toEqual(new Set(['a1', 'b1']));
+    const all = new TieredRoundRobin([zoned('a1', 'a'), zoned('a2', 'a')], inZone);
+    expect(all.preferred).toHaveLength(2);
   });
 });
