@@ -52,6 +52,32 @@ describe('wharf-edge lifecycle', () => {
     expect(await edge.stop()).toBe(0);
   });
 
+  it('serves /healthz and /readyz, and nothing else, on WHARF_HEALTH_LISTEN for load balancers', async () => {
+    const healthPort = await freePort();
+    const unreachable = await EdgeProcess.start({
+      etcd: `http://127.0.0.1:${await freePort()}`,
+      prefix: layout.prefix,
+      env: { WHARF_HEALTH_LISTEN: `127.0.0.1:${healthPort}` },
+      waitReady: false,
+    });
+    edges.push(unreachable);
+    const health = `http://127.0.0.1:${healthPort}`;
+    await eventually(async () => expect((await fetch(`${health}/healthz`)).status).toBe(200));
+    expect((await fetch(`${health}/readyz`)).status).toBe(503);
+    expect(await unreachable.stop()).toBe(0);
+
+    const synced = await EdgeProcess.start({
+      etcd: etcd.endpoint,
+      prefix: layout.prefix,
+      env: { WHARF_HEALTH_LISTEN: `127.0.0.1:${healthPort}` },
+    });
+    edges.push(synced);
+    await eventually(async () => expect((await fetch(`${health}/readyz`)).status).toBe(200));
+    for (const path of ['/routes', '/metrics', '/', '/events'])
+      expect((await fetch(`${health}${path}`)).status, path).toBe(404);
+    expect(await synced.stop()).toBe(0);
+  });
+
   it('refuses bad configuration with one line and a non-zero exit', async () => {
     const bad = await EdgeProcess.start({
       etcd: etcd.endpoint,

@@ -16,6 +16,7 @@ describe('loadEdgeConfig', () => {
       allowLinkLocal: false,
       ejectionMs: 10_000,
       dataplane: 'builtin',
+      healthListen: undefined,
       zone: undefined,
       routeGraceMs: 30_000,
     });
@@ -34,11 +35,13 @@ describe('loadEdgeConfig', () => {
       WHARF_SHUTDOWN_GRACE: '1m',
       WHARF_ALLOW_LINK_LOCAL: 'true',
       WHARF_DATAPLANE: 'haproxy',
+      WHARF_HEALTH_LISTEN: ':8081',
       WHARF_ZONE: 'eu-1a',
       WHARF_ROUTE_GRACE: '0',
     });
     expect(config).toMatchObject({
       dataplane: 'haproxy',
+      healthListen: { host: '0.0.0.0', port: 8081 },
       zone: 'eu-1a',
       routeGraceMs: 0,
       listen: { host: '127.0.0.1', port: 18080 },

@@ -14,6 +14,8 @@ export interface EdgeConfig {
   readonly dataplane: DataPlaneKind;
   readonly listen: ListenAddress;
   readonly adminListen: ListenAddress;
+  /** `WHARF_HEALTH_LISTEN`: `/healthz` and `/readyz` alone, for load balancers; off by default. */
+  readonly healthListen: ListenAddress | undefined;
   readonly workers: number;
   /** CIDRs whose `X-Forwarded-*` headers are kept (appended to); empty means none. */
   readonly trustedProxies: readonly string[];
@@ -52,6 +54,10 @@ export function readEdgeConfig(reader: ConfigReader): EdgeConfig {
     dataplane: reader.oneOf('WHARF_DATAPLANE', DATA_PLANE_KINDS, 'builtin'),
     listen: Object.freeze(reader.listenAddress('WHARF_LISTEN', '0.0.0.0:8080')),
     adminListen: Object.freeze(reader.listenAddress('WHARF_ADMIN_LISTEN', '127.0.0.1:9090', '127.0.0.1')),
+    healthListen:
+      reader.raw('WHARF_HEALTH_LISTEN') === 'off' || reader.raw('WHARF_HEALTH_LISTEN') === undefined
+        ? undefined
+        : Object.freeze(reader.listenAddress('WHARF_HEALTH_LISTEN', '0.0.0.0:8081')),
     workers: reader.integer('WHARF_WORKERS', 1, { min: 1, max: 256 }),
     trustedProxies: Object.freeze(trustedProxies),
     headersTimeoutMs: reader.duration('WHARF_HEADERS_TIMEOUT', 10_000, { minMs: 100, maxMs: 300_000 }),

@@ -2,7 +2,7 @@ import type { EtcdClient, Logger } from '@wharf/core';
 import { ServiceWatcher, silentLogger } from '@wharf/core';
 import { AdminServer } from './admin/admin-server.js';
 import { Dashboard, edgeDashboardSources } from './admin/dashboard.js';
-import { mountEdgeAdmin, routesDocument } from './admin/edge-admin.js';
+import { mountEdgeAdmin, mountHealth, routesDocument } from './admin/edge-admin.js';
 import { EdgeMetrics } from './admin/edge-metrics.js';
 import { createDataPlane } from './dataplane/create-data-plane.js';
 import type { DataPlane } from './dataplane/data-plane.js';
@@ -33,6 +33,9 @@ export class Edge {
   readonly plane: DataPlane;
   readonly metrics: EdgeMetrics;
   readonly admin: AdminServer | undefined;
+  /** `/healthz` and `/readyz` alone, for load balancers (`WHARF_HEALTH_LISTEN`). */
+  readonly health: AdminServer | undefined;
+  readonly #dashboard: Dashboard | undefined;
   readonly #logger: Logger;
   readonly #onReady: (() => void) | undefined;
   #ready = false;
@@ -77,7 +80,11 @@ export class Edge {
         metricsContentType: this.metrics.registry.contentType,
         routes: () => routesDocument(this.routes, this.watcher, this.plane),
       });
-      new Dashboard(edgeDashboardSources(this), { logger }).mount(this.admin);
+      this.#dashboard = new Dashboard(edgeDashboardSources(this), { logger }).mount(this.admin);
+    }
+    if ((options.admin ?? true) && config.healthListen) {
+      this.health = new AdminServer({ listen: config.healthListen, logger });
+      mountHealth(this.health, () => this.ready);
     }
   }
 
@@ -104,6 +111,7 @@ export class Edge {
       const results = await Promise.allSettled([
         guard(this.plane.run(parts.signal)),
         guard(this.admin?.run(parts.signal)),
+        guard(this.health?.run(parts.signal)),
       ]);
       const failure = results.find((result) => result.status === 'rejected');
       if (failure) throw failure.reason;
@@ -112,7 +120,9 @@ export class Edge {
       // The table stays live until the last in-flight request is done.
       stopWatch.abort();
       await watching;
+      this.#dashboard?.close();
       await this.admin?.close();
+      await this.health?.close();
       this.routes.close();
     }
   }

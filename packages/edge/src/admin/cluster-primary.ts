@@ -7,7 +7,7 @@ import type { EdgeConfig } from '../edge-config.js';
 import { AdminServer } from './admin-server.js';
 import { Dashboard } from './dashboard.js';
 import { clusterRouteCounters } from './dashboard-cluster-counters.js';
-import { mountEdgeAdmin, type RoutesDocument } from './edge-admin.js';
+import { mountEdgeAdmin, mountHealth, type RoutesDocument } from './edge-admin.js';
 
 /** Messages between the primary and its workers. */
 export type ClusterMessage =
@@ -42,6 +42,8 @@ export class ClusterPrimary {
   readonly #ready = new Set<number>();
   readonly #pending = new Map<number, (document: RoutesDocument) => void>();
   readonly admin: AdminServer;
+  readonly health: AdminServer | undefined;
+  readonly #dashboard: Dashboard;
   #nextRequest = 0;
   #stopping = false;
 
@@ -55,8 +57,12 @@ export class ClusterPrimary {
       metricsContentType: this.#aggregator.contentType,
       routes: () => this.#routesFromWorker(),
     });
+    if (options.config.healthListen) {
+      this.health = new AdminServer({ listen: options.config.healthListen, logger: options.logger });
+      mountHealth(this.health, () => this.#allReady());
+    }
     // Rates sum every worker's counters; the table is one worker's (as `/routes`).
-    new Dashboard(
+    this.#dashboard = new Dashboard(
       {
         routes: () => this.#routesFromWorker(),
         counters: async () => clusterRouteCounters(await this.#aggregator.clusterMetrics()),
@@ -103,8 +109,11 @@ export class ClusterPrimary {
     for (let index = 0; index < this.#config.workers; index++) fork();
     this.#logger.info({ workers: this.#config.workers }, 'cluster started');
     try {
+      await this.health?.listen();
       await this.admin.run(signal);
     } finally {
+      await this.health?.close();
+      this.#dashboard.close();
       this.#stopping = true;
       for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
       while (exits.size > 0) await Promise.all([...exits]);

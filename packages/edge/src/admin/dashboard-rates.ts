@@ -1,15 +1,7 @@
 import type { RouteCounters } from '../dataplane/route-stats.js';
+import type { RouteRate } from './browser/dashboard-protocol.js';
 
-/** One route's traffic over the rate window, and since the counters started. */
-export interface RouteRate {
-  /** Requests per second over the window. */
-  readonly requestsPerSecond: number;
-  /** Share of the window's requests answered 5xx (0..1); null when the window saw none. */
-  readonly errorShare: number | null;
-  /** Requests and 5xx answers counted since the process (or, clustered, every worker) started. */
-  readonly requests: number;
-  readonly errors: number;
-}
+export type { RouteRate };
 
 export interface DashboardRatesOptions {
   /** How far back a rate looks; ticks arrive about once a second, so this smooths over a few. */

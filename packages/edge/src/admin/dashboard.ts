@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger, RegistryState } from '@wharf/core';
 import { silentLogger } from '@wharf/core';
@@ -5,7 +6,7 @@ import type { RouteCounters } from '../dataplane/route-stats.js';
 import type { Edge } from '../edge.js';
 import type { AdminServer } from './admin-server.js';
 import { sendText } from './admin-server.js';
-import { DASHBOARD_HTML, DASHBOARD_SCRIPT, DASHBOARD_STYLE } from './dashboard-page.js';
+import { DASHBOARD_HTML, DASHBOARD_STYLE } from './dashboard-page.js';
 import { DashboardRates } from './dashboard-rates.js';
 import {
   type DashboardStatus,
@@ -103,7 +104,7 @@ export class Dashboard {
   mount(admin: AdminServer): this {
     admin.mount('/', (_req, res) => this.#asset(res, DASHBOARD_HTML, 'text/html; charset=utf-8'));
     admin.mount('/dashboard.js', (_req, res) =>
-      this.#asset(res, DASHBOARD_SCRIPT, 'text/javascript; charset=utf-8'),
+      this.#asset(res, dashboardScript(), 'text/javascript; charset=utf-8'),
     );
     admin.mount('/dashboard.css', (_req, res) =>
       this.#asset(res, DASHBOARD_STYLE, 'text/css; charset=utf-8'),
@@ -277,6 +278,20 @@ export class Dashboard {
     }
     res.write(frame);
   }
+}
+
+let script: string | undefined;
+
+/**
+ * The page's script, compiled from `browser/dashboard.ts` next to this module; read once. Run
+ * from the TypeScript sources (the in-process tests), it is read from the build output, which
+ * the tests build first.
+ */
+function dashboardScript(): string {
+  const fromSources = import.meta.url.endsWith('.ts');
+  const path = fromSources ? '../../dist/admin/browser/dashboard.js' : './browser/dashboard.js';
+  script ??= readFileSync(new URL(path, import.meta.url), 'utf8');
+  return script;
 }
 
 function tableVersion(document: RoutesDocument): string {

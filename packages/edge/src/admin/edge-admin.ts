@@ -25,12 +25,20 @@ export interface RoutesDocument {
   readonly backends: readonly BackendStatus[];
 }
 
-/** Mounts `/healthz`, `/readyz`, `/metrics` and `/routes`. */
-export function mountEdgeAdmin(admin: AdminServer, sources: EdgeAdminSources): void {
+/**
+ * Mounts `/healthz` and `/readyz` only: what the health listener (`WHARF_HEALTH_LISTEN`) serves
+ * to a load balancer in front of several edges, without `/routes` or `/metrics`.
+ */
+export function mountHealth(admin: AdminServer, ready: () => boolean): void {
   admin.mount('/healthz', (_req, res) => sendText(res, 200, 'ok\n'));
   admin.mount('/readyz', (_req, res) =>
-    sources.ready() ? sendText(res, 200, 'ready\n') : sendText(res, 503, 'not ready: first sync pending\n'),
+    ready() ? sendText(res, 200, 'ready\n') : sendText(res, 503, 'not ready: first sync pending\n'),
   );
+}
+
+/** Mounts `/healthz`, `/readyz`, `/metrics` and `/routes`. */
+export function mountEdgeAdmin(admin: AdminServer, sources: EdgeAdminSources): void {
+  mountHealth(admin, sources.ready);
   admin.mount('/metrics', async (_req, res) => {
     sendText(res, 200, await sources.metrics(), sources.metricsContentType);
   });
