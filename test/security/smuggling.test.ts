@@ -3,6 +3,7 @@ import type { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { get, putEndpoint, TestBackend } from '../edge/support/backends.js';
 import { EdgeProcess } from '../edge/support/edge-process.js';
+import { DATA_PLANES, dataPlaneEnv } from '../support/data-planes.js';
 import { EtcdServer } from '../support/etcd-server.js';
 import { rawExchange } from '../support/raw-http.js';
 import { RecordingBackend } from '../support/recording-backend.js';
@@ -16,7 +17,7 @@ const layout = new KeyLayout(`/wharf-smuggling-${process.pid}`);
 
 const statusOf = (text: string) => Number(/^HTTP\/1\.1 (\d{3}) /.exec(text)?.[1] ?? 0);
 
-describe('request smuggling and framing through a real edge', () => {
+describe.each(DATA_PLANES)('request smuggling and framing through a real edge (%s plane)', (plane) => {
   let etcd: EtcdServer;
   let client: Etcd3;
   let edge: EdgeProcess;
@@ -35,7 +36,7 @@ describe('request smuggling and framing through a real edge', () => {
     edge = await EdgeProcess.start({
       etcd: etcd.endpoint,
       prefix: layout.prefix,
-      env: { WHARF_UPSTREAM_TIMEOUT: '3s', WHARF_EJECTION_TIME: '100ms' },
+      env: { ...dataPlaneEnv(plane), WHARF_UPSTREAM_TIMEOUT: '3s', WHARF_EJECTION_TIME: '100ms' },
     });
     await eventually(async () => expect((await get(edge.url, 'api.test')).status).toBe(200));
   });
