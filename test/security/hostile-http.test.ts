@@ -155,7 +155,7 @@ describe('hostile HTTP against a real edge, with a canary that must never be rea
 
   it.each(cases)('%s → a 4xx or a closed socket, never the canary', async (_name, payload, expected) => {
     const seenBefore = backend.seen.length;
-    const { text, closed } = await rawExchange(edge.port, payload(), { timeoutMs: 4_000 });
+    const { text, closed } = await rawExchange(edge.port, payload(), { timeoutMs: 4_000, settleMs: 30 });
     expect(verdict(text, closed, expected)).toBeUndefined();
     expect(canary.connections).toBe(0);
     // A refused request reaches no backend either.
@@ -185,7 +185,7 @@ describe('hostile HTTP against a real edge, with a canary that must never be rea
       `GET / HTTP/1.1\r\nHost: KNOWN.test.:80\r\nConnection: close\r\n\r\n`,
       `GET /@127.0.0.1:${c}/ HTTP/1.1\r\nHost: known.test\r\nConnection: close\r\n\r\n`,
     ]) {
-      const { text } = await rawExchange(edge.port, payload);
+      const { text } = await rawExchange(edge.port, payload, { settleMs: 30 });
       expect(text).toMatch(/^HTTP\/1\.1 200 /);
       expect(text).toContain('x-backend: known');
     }

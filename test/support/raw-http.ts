@@ -1,4 +1,5 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { readResponses } from './http-responses.js';
 
 export interface RawExchange {
   /** Everything the server sent back. */
@@ -8,17 +9,36 @@ export interface RawExchange {
   readonly elapsedMs: number;
 }
 
+export interface RawExchangeOptions {
+  /** The longest the exchange may take (default 5 s). */
+  readonly timeoutMs?: number;
+  /** Quiet time after the last byte that ends the wait (default 300 ms). */
+  readonly quietMs?: number;
+  /**
+   * Quiet time that ends the wait once what arrived reads as complete responses (default:
+   * `quietMs`). Short values let many exchanges run quickly; a response that keeps coming
+   * restarts the wait either way.
+   */
+  readonly settleMs?: number;
+  /** Pause between the parts of a payload (default 0). */
+  readonly gapMs?: number;
+  /** Half-close the connection after the last part (a client that has nothing more to send). */
+  readonly endAfterWrite?: boolean;
+}
+
 /**
  * Writes raw bytes to a TCP port (as a hostile client would, bypassing any HTTP library's
  * checks) and collects the answer until the server closes, or until `quietMs` pass without
- * new data after something arrived, or `timeoutMs` in all.
+ * new data after something arrived (`settleMs` when it reads as complete responses), or
+ * `timeoutMs` in all.
  */
 export function rawExchange(
   port: number,
   payload: string | readonly string[],
-  options: { timeoutMs?: number; quietMs?: number; gapMs?: number } = {},
+  options: RawExchangeOptions = {},
 ): Promise<RawExchange> {
   const { timeoutMs = 5_000, quietMs = 300, gapMs = 0 } = options;
+  const settleMs = options.settleMs ?? quietMs;
   const parts = typeof payload === 'string' ? [payload] : payload;
   const started = Date.now();
   return new Promise((resolve) => {
@@ -35,10 +55,18 @@ export function rawExchange(
       resolve({ text, closed, elapsedMs: Date.now() - started });
     };
     const overall = setTimeout(() => finish(false), timeoutMs);
+    // Quiet ends the wait only once every part is out: an answer to the first part is no
+    // reason to leave before sending the rest.
+    let sending = true;
+    const waitForQuiet = () => {
+      clearTimeout(quiet);
+      if (sending || text === '') return;
+      const wait = settleMs !== quietMs && readResponses(text).complete ? settleMs : quietMs;
+      quiet = setTimeout(() => finish(false), wait);
+    };
     socket.on('data', (chunk) => {
       text += chunk.toString('latin1');
-      clearTimeout(quiet);
-      quiet = setTimeout(() => finish(false), quietMs);
+      waitForQuiet();
     });
     socket.on('close', () => finish(true));
     socket.on('error', () => finish(true));
@@ -48,6 +76,9 @@ export function rawExchange(
         if (index > 0 && gapMs > 0) await new Promise((wait) => setTimeout(wait, gapMs));
         socket.write(part, 'latin1');
       }
+      if (options.endAfterWrite && !socket.destroyed) socket.end();
+      sending = false;
+      waitForQuiet();
     });
   });
 }
