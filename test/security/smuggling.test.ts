@@ -215,6 +215,53 @@ describe.each(DATA_PLANES)('request smuggling and framing through a real edge (%
     expect(recorder.requests).toEqual([]);
   });
 
+  // Found by the request fuzz (hostile-corpus.test.ts): Node's parser takes these request lines
+  // with HTTP/1.1 framing, and the edge forwarded them as HTTP/1.1. A peer in front may read
+  // them otherwise (HTTP/0.9 has no headers). 505 and 400 are both right answers.
+  it.each([
+    'HTTP/0.9',
+    'HTTP/2.0',
+  ])('a request line with %s is refused before any backend sees it', async (version) => {
+    const smuggled = 'GET /smuggled HTTP/1.1\r\nHost: internal.admin\r\n\r\n';
+    const { text, closed } = await rawExchange(
+      edge.port,
+      `GET /version ${version}\r\nHost: api.test\r\nContent-Length: ${smuggled.length}\r\n\r\n${smuggled}`,
+    );
+    expect([400, 505]).toContain(statusOf(text));
+    expect(closed).toBe(true);
+    expect(recorder.requests).toEqual([]);
+  });
+
+  // Found by the request fuzz: a WebSocket handshake is forwarded head first and its body, if
+  // any, as tunnel bytes, so a body on one escaped the framing checks (Transfer-Encoding
+  // `xchunked, chunked` reached the backend). A handshake has no body; a request with one is an
+  // ordinary request, its Upgrade stripped.
+  it('a WebSocket handshake that carries a body is an ordinary request, its body framed', async () => {
+    const { text } = await rawExchange(
+      edge.port,
+      'GET /handshake-body HTTP/1.1\r\nHost: api.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nContent-Length: 5\r\n\r\nhello',
+    );
+    expect(statusOf(text)).toBe(200);
+    expect(recorder.tunnels).toEqual([]);
+    expect(recorder.requests).toHaveLength(1);
+    expect(recorder.requests[0]!.body).toBe('hello');
+    expect(recorder.requests[0]!.headers.upgrade).toBeUndefined();
+  });
+
+  it('a WebSocket handshake with Transfer-Encoding other than chunked is refused like any request', async () => {
+    const { text, closed } = await rawExchange(
+      edge.port,
+      'GET /handshake-te HTTP/1.1\r\nHost: api.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nTransfer-Encoding: xchunked\r\n' +
+        'Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    );
+    expect([400, 501]).toContain(statusOf(text));
+    expect(closed).toBe(true);
+    expect(recorder.tunnels).toEqual([]);
+    expect(recorder.requests).toEqual([]);
+  });
+
   it('is still up and routing', async () => {
     expect(edge.child.exitCode).toBeNull();
     expect((await get(edge.url, 'api.test', '/last')).status).toBe(200);

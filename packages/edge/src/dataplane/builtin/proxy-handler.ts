@@ -233,6 +233,14 @@ export class ProxyHandler {
 
   #handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const requestId = this.#ids.next();
+    if (req.httpVersionMajor !== 1 || req.httpVersionMinor > 1) {
+      // Node's parser also takes `HTTP/0.9` and `HTTP/2.0` request lines, framed as HTTP/1.1; a
+      // peer in front of the edge may read them otherwise (HTTP/0.9 has no headers).
+      res.shouldKeepAlive = false;
+      this.#stats.record(RouteStats.UNROUTED, 505);
+      sendError(res, 505, `HTTP/${req.httpVersion} is not supported: only HTTP/1.0 and HTTP/1.1`, requestId);
+      return;
+    }
     const transferEncoding = req.headers['transfer-encoding'];
     if (transferEncoding !== undefined && !CHUNKED.test(transferEncoding)) {
       // Node's parser takes any list that ends in `chunked` (`,chunked`, `gzip, chunked`); a

@@ -3,13 +3,18 @@ import { connectionTokens } from './forwarded-headers.js';
 
 /**
  * True for the one upgrade the edge proxies: a WebSocket handshake (`GET`, `Upgrade: websocket`,
- * `Connection: upgrade`; RFC 6455 §4.1). Every other upgrade — `h2c` (what `curl --http2` sends
- * on cleartext, and what h2c smuggling abuses), unknown protocols, a WebSocket upgrade on any
- * method but GET — is treated as absent: the request is forwarded as an ordinary one, never as
- * a tunnel.
+ * `Connection: upgrade`, no body; RFC 6455 §4.1). Every other upgrade — `h2c` (what `curl
+ * --http2` sends on cleartext, and what h2c smuggling abuses), unknown protocols, a WebSocket
+ * upgrade on any method but GET or with a body — is treated as absent: the request is forwarded
+ * as an ordinary one, never as a tunnel.
  */
 export function isWebSocketUpgrade(req: IncomingMessage): boolean {
   if (req.method !== 'GET' || req.httpVersionMajor !== 1 || req.httpVersionMinor !== 1) return false;
+  // A handshake has no body. One that had would go upstream head first and its body as tunnel
+  // bytes, past every framing check: as an ordinary request it is framed (or refused).
+  const length = req.headers['content-length'];
+  if (req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0'))
+    return false;
   const upgrade = req.headers.upgrade;
   if (upgrade === undefined || upgrade.trim().toLowerCase() !== 'websocket') return false;
   return connectionTokens(req.headers.connection)?.has('upgrade') === true;
