@@ -10,6 +10,7 @@ import { progress } from './lib/progress.mjs';
 import { loadResults, writeResults } from './lib/report.mjs';
 import * as convergence from './scenarios/convergence.mjs';
 import * as footprint from './scenarios/footprint.mjs';
+import * as hostile from './scenarios/hostile.mjs';
 import * as proxy from './scenarios/proxy.mjs';
 import * as scale from './scenarios/scale.mjs';
 
@@ -18,6 +19,7 @@ const scenarios = [
   { name: 'convergence', ...convergence },
   { name: 'scale', ...scale },
   { name: 'footprint', ...footprint },
+  { name: 'hostile', ...hostile },
 ];
 
 const usage = `usage: npm run bench -- [${scenarios.map((s) => s.name).join('|')} ...] [options]

@@ -91,6 +91,46 @@ export async function startNginxProxy({ backendPort, workers, cpus }) {
   return { handle, port };
 }
 
+/**
+ * nginx in front of one backend the way it is set up as an edge with WebSockets (the recipe
+ * of nginx's WebSocket proxying docs): only `host` is routed (anything else 404), Host is passed
+ * as the client sent it, Upgrade and `Connection: upgrade` are passed on when the client asks.
+ */
+export async function startNginxEdge({ backendPort, host }) {
+  const dir = tempDir('nginx-edge');
+  const port = await freePort();
+  const config = baseConfig(
+    dir,
+    1,
+    `map $http_upgrade $connection_upgrade {
+    default upgrade;
+    '' close;
+  }
+  upstream backend {
+    server 127.0.0.1:${backendPort};
+  }
+  server {
+    listen 127.0.0.1:${port} default_server;
+    return 404;
+  }
+  server {
+    listen 127.0.0.1:${port};
+    server_name ${host};
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Host $http_host;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    }
+  }`,
+  );
+  writeFileSync(join(dir, 'nginx.conf'), config);
+  const handle = start('nginx-edge', 'nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { logDir: dir });
+  return { handle, port };
+}
+
 export function nginxVersion() {
   // nginx prints its version on stderr.
   const { stderr } = spawnSync('nginx', ['-v'], { encoding: 'utf8' });
