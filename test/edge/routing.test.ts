@@ -183,7 +183,8 @@ describe('wharf-edge routing (real etcd, real backends, edge as a child process)
     const graceful = await EdgeProcess.start({
       etcd: etcd.endpoint,
       prefix: layout.prefix,
-      env: { WHARF_ROUTE_GRACE: '2s' },
+      // Requests are answered at once here; holding them (WHARF_ROUTE_WAIT) is tested below.
+      env: { WHARF_ROUTE_GRACE: '2s', WHARF_ROUTE_WAIT: '0' },
     });
     try {
       const app = await backend('redeploy');
@@ -194,6 +195,8 @@ describe('wharf-edge routing (real etcd, real backends, edge as a child process)
       await client.delete().key(key);
       // A redeploy between the old container's removal and the new one's first passing check.
       await eventually(async () => expect((await get(graceful.url, 'redeploy.test')).status).toBe(503));
+      const unavailable = await get(graceful.url, 'redeploy.test');
+      expect(unavailable.headers.get('retry-after')).toBe('5');
       const routes = (await (await fetch(`${graceful.adminUrl}/routes`)).json()) as {
         table: { hosts: { host: string; routes: { heldUntil: string | null }[] }[] };
       };
@@ -210,6 +213,50 @@ describe('wharf-edge routing (real etcd, real backends, edge as a child process)
       );
     } finally {
       await graceful.kill();
+    }
+  });
+
+  it('holds a request to a held route until a serving endpoint appears (WHARF_ROUTE_WAIT), then answers 503 with Retry-After', async () => {
+    const holding = await EdgeProcess.start({
+      etcd: etcd.endpoint,
+      prefix: layout.prefix,
+      env: { WHARF_ROUTE_GRACE: '30s', WHARF_ROUTE_WAIT: '3s' },
+    });
+    try {
+      const app = await backend('held');
+      const key = await putEndpoint(client, layout, 'held', 'n1:held-1:80', app.port, { host: 'held.test' });
+      await eventually(async () => expect((await get(holding.url, 'held.test')).status).toBe(200));
+      await client.delete().key(key);
+      await eventually(async () => {
+        const routes = (await (await fetch(`${holding.adminUrl}/routes`)).json()) as {
+          table: { hosts: { host: string; routes: { heldUntil: string | null }[] }[] };
+        };
+        const held = routes.table.hosts.find((host) => host.host === 'held.test');
+        expect(held?.routes[0]?.heldUntil).not.toBeNull();
+      });
+      // Arrives while nothing serves; the replacement registers half a second later.
+      const started = Date.now();
+      const waiting = get(holding.url, 'held.test', '/during-redeploy');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await putEndpoint(client, layout, 'held', 'n1:held-2:80', app.port, { host: 'held.test' });
+      const served = await waiting;
+      expect(served.status).toBe(200);
+      expect(served.body).toBe('held /during-redeploy');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+
+      // Nothing comes back: the request waits out WHARF_ROUTE_WAIT, then 503 with Retry-After.
+      await client.delete().prefix(layout.serviceKeys('held'));
+      await eventually(async () => expect(app.seen.at(-1)?.url).toBe('/during-redeploy'));
+      const before = Date.now();
+      let unavailable = await get(holding.url, 'held.test');
+      // The first answers may still come from the table before the delete.
+      while (unavailable.status === 200) unavailable = await get(holding.url, 'held.test');
+      expect(unavailable.status).toBe(503);
+      expect(unavailable.headers.get('retry-after')).toBe('5');
+      expect(unavailable.body).toMatch(/no serving endpoint for held\.test\//);
+      expect(Date.now() - before).toBeGreaterThanOrEqual(2_900);
+    } finally {
+      await holding.kill();
     }
   });
 

@@ -23,6 +23,8 @@ export const silentLogger: Logger = pino({ level: 'silent' });
 /** A buffered, non-blocking writer of text lines to a file descriptor (e.g. 1: an access log on stdout). */
 export interface LineWriter {
   write(line: string): boolean;
+  /** Starts writing out what is buffered, without blocking. */
+  flush(): void;
   /** Writes out what is buffered, synchronously (at exit). */
   flushSync(): void;
   end(): void;

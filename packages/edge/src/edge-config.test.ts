@@ -19,6 +19,9 @@ describe('loadEdgeConfig', () => {
       healthListen: undefined,
       zone: undefined,
       routeGraceMs: 30_000,
+      connectTimeoutMs: 1_000,
+      routeWaitMs: 10_000,
+      accessLog: 'off',
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -38,12 +41,18 @@ describe('loadEdgeConfig', () => {
       WHARF_HEALTH_LISTEN: ':8081',
       WHARF_ZONE: 'eu-1a',
       WHARF_ROUTE_GRACE: '0',
+      WHARF_CONNECT_TIMEOUT: '1500ms',
+      WHARF_ROUTE_WAIT: '3s',
+      WHARF_ACCESS_LOG: 'stdout',
     });
     expect(config).toMatchObject({
       dataplane: 'haproxy',
       healthListen: { host: '0.0.0.0', port: 8081 },
       zone: 'eu-1a',
       routeGraceMs: 0,
+      connectTimeoutMs: 1_500,
+      routeWaitMs: 3_000,
+      accessLog: 'stdout',
       listen: { host: '127.0.0.1', port: 18080 },
       adminListen: { host: '127.0.0.1', port: 19090 },
       workers: 4,

@@ -22,6 +22,8 @@ export interface EdgeConfig {
   readonly headersTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly upstreamTimeoutMs: number;
+  /** How long a connection to an endpoint may take to open (`WHARF_CONNECT_TIMEOUT`); then it is retried elsewhere. */
+  readonly connectTimeoutMs: number;
   readonly shutdownGraceMs: number;
   /** How long requests arriving before the first full sync wait for it (then 503). */
   readonly startupWaitMs: number;
@@ -32,6 +34,8 @@ export interface EdgeConfig {
   readonly zone: string | undefined;
   /** How long a route that lost its last serving endpoint stays known: 503, not 404 (`WHARF_ROUTE_GRACE`). */
   readonly routeGraceMs: number;
+  /** How long a request to a held route waits for a serving endpoint before its 503 (`WHARF_ROUTE_WAIT`). */
+  readonly routeWaitMs: number;
   /** `WHARF_ACCESS_LOG`: one JSON line per request on standard output, or off. */
   readonly accessLog: AccessLogTarget;
 }
@@ -63,12 +67,14 @@ export function readEdgeConfig(reader: ConfigReader): EdgeConfig {
     headersTimeoutMs: reader.duration('WHARF_HEADERS_TIMEOUT', 10_000, { minMs: 100, maxMs: 300_000 }),
     idleTimeoutMs: reader.duration('WHARF_IDLE_TIMEOUT', 60_000, { minMs: 100, maxMs: 3_600_000 }),
     upstreamTimeoutMs: reader.duration('WHARF_UPSTREAM_TIMEOUT', 60_000, { minMs: 10, maxMs: 3_600_000 }),
+    connectTimeoutMs: reader.duration('WHARF_CONNECT_TIMEOUT', 1_000, { minMs: 10, maxMs: 60_000 }),
     shutdownGraceMs: reader.duration('WHARF_SHUTDOWN_GRACE', 10_000, { minMs: 0, maxMs: 3_600_000 }),
     startupWaitMs: reader.duration('WHARF_STARTUP_WAIT', 5_000, { minMs: 0, maxMs: 300_000 }),
     allowLinkLocal: reader.boolean('WHARF_ALLOW_LINK_LOCAL', false),
     ejectionMs: reader.duration('WHARF_EJECTION_TIME', 10_000, { minMs: 100, maxMs: 600_000 }),
     zone: readZone(reader),
     routeGraceMs: reader.duration('WHARF_ROUTE_GRACE', 30_000, { minMs: 0, maxMs: 3_600_000 }),
+    routeWaitMs: reader.duration('WHARF_ROUTE_WAIT', 10_000, { minMs: 0, maxMs: 300_000 }),
     accessLog: reader.oneOf('WHARF_ACCESS_LOG', ['off', 'stdout'] as const, 'off'),
   });
 }

@@ -30,21 +30,32 @@ export type AccessLogTarget = 'off' | 'stdout';
 
 /**
  * Writes access log entries as JSON lines, buffered. Program logs go to standard error, so
- * standard output carries only these lines.
+ * standard output carries only these lines. What is buffered goes out at least every
+ * `flushEveryMs`, so a quiet edge's last requests do not wait for the buffer to fill.
  */
 export class AccessLog {
   readonly #writer: LineWriter;
+  readonly #timer: NodeJS.Timeout;
+  #pending = false;
 
-  constructor(writer: LineWriter = createLineWriter(1)) {
+  constructor(writer: LineWriter = createLineWriter(1), flushEveryMs = 1_000) {
     this.#writer = writer;
+    this.#timer = setInterval(() => {
+      if (!this.#pending) return;
+      this.#pending = false;
+      this.#writer.flush();
+    }, flushEveryMs);
+    this.#timer.unref();
   }
 
   write(entry: AccessLogEntry): void {
     this.#writer.write(`${JSON.stringify(entry)}\n`);
+    this.#pending = true;
   }
 
-  /** Writes out what is buffered (shutdown). */
+  /** Writes out what is buffered (shutdown); idempotent. */
   close(): void {
+    clearInterval(this.#timer);
     this.#writer.flushSync();
   }
 }

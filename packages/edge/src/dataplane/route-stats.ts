@@ -5,11 +5,12 @@ export interface RouteCounters {
 }
 
 /**
- * Why an upstream attempt failed: the connection was refused or failed, it broke after
- * connecting without a response, it timed out, or the backend answered with something that is
- * not a valid HTTP response.
+ * Why an upstream attempt failed: the connection was refused or failed, it was not accepted
+ * within the connect timeout (`WHARF_CONNECT_TIMEOUT`: a host that vanished), it broke after
+ * connecting without a response, the response did not come in time, or the backend answered
+ * with something that is not a valid HTTP response.
  */
-export type UpstreamFailureKind = 'connect' | 'reset' | 'timeout' | 'invalid_response';
+export type UpstreamFailureKind = 'connect' | 'connect_timeout' | 'reset' | 'timeout' | 'invalid_response';
 
 /**
  * Per-route request counters kept as plain numbers on the hot path (no label hashing per

@@ -6,10 +6,12 @@ import { cidrList } from '../../edge-config.js';
 import { backendLookup } from '../../routing/backend-address.js';
 import { RouteTable } from '../../routing/route-table.js';
 import type { RouteTableResult } from '../../routing/route-table-builder.js';
+import { AccessLog } from '../access-log.js';
 import type { BackendStatus, DataPlane, DataPlaneStats } from '../data-plane.js';
 import { RouteStats } from '../route-stats.js';
 import { BackendRegistry } from './backend-registry.js';
 import { EdgeServer } from './edge-server.js';
+import { HostChanges } from './host-changes.js';
 import { ProxyHandler } from './proxy-handler.js';
 import { StartupGate } from './startup-gate.js';
 
@@ -29,6 +31,8 @@ export class BuiltinDataPlane implements DataPlane {
   readonly counters = new RouteStats();
   readonly server: EdgeServer;
   readonly #startup = new StartupGate();
+  readonly #changes = new HostChanges();
+  readonly #accessLog: AccessLog | undefined;
   readonly #latency = new Histogram({
     name: 'wharf_edge_upstream_latency_seconds',
     help: 'Time from sending a request upstream to its response headers.',
@@ -38,20 +42,25 @@ export class BuiltinDataPlane implements DataPlane {
   #table = RouteTable.EMPTY;
 
   constructor({ config, logger = silentLogger }: BuiltinDataPlaneOptions) {
-    // DNS-named backends are checked again after resolution, when the agent connects.
+    // DNS-named backends are checked again after resolution, when a connection is opened.
     this.backends = new BackendRegistry({
       lookup: backendLookup(config.allowLinkLocal),
+      connectTimeoutMs: config.connectTimeoutMs,
+      upstreamTimeoutMs: config.upstreamTimeoutMs,
       health: { baseEjectionMs: config.ejectionMs, maxEjectionMs: config.ejectionMs * 30 },
     });
+    this.#accessLog = config.accessLog === 'stdout' ? new AccessLog() : undefined;
     const handler = new ProxyHandler({
       table: () => this.#table,
       backends: this.backends,
       trustedProxies: config.trustedProxies.length > 0 ? cidrList(config.trustedProxies) : undefined,
-      upstreamTimeoutMs: config.upstreamTimeoutMs,
       stats: this.counters,
       observeUpstreamLatency: (seconds) => this.#latency.observe(seconds),
       startup: this.#startup,
       startupWaitMs: config.startupWaitMs,
+      changes: this.#changes,
+      routeWaitMs: config.routeWaitMs,
+      accessLog: this.#accessLog,
       logger,
     });
     this.server = new EdgeServer({
@@ -67,6 +76,8 @@ export class BuiltinDataPlane implements DataPlane {
   apply(change: RouteTableResult): void {
     this.#table = change.table;
     this.backends.update(change.addedBackends, change.removedBackends);
+    // Requests held on these hosts' routes (a redeploy in progress) look again.
+    this.#changes.changed(change.changedHosts);
   }
 
   open(): void {
@@ -78,6 +89,7 @@ export class BuiltinDataPlane implements DataPlane {
       await this.server.run(signal);
     } finally {
       this.backends.close();
+      this.#accessLog?.close();
     }
   }
 

@@ -18,9 +18,10 @@ export interface EdgeServerOptions {
 }
 
 /**
- * The public listener. Hostile input is left to Node's parser, which answers it without the
- * handler: oversized headers → 431, Content-Length with Transfer-Encoding → 400, headers not
- * complete within `headersTimeout` → 408 and the socket closed.
+ * The public listener. Hostile input is left to Node's parser; the handler answers what it
+ * refuses as Node would (oversized headers → 431, Content-Length with Transfer-Encoding → 400,
+ * headers not complete within `headersTimeout` → 408, then the socket closed), with a request
+ * id and an access log line.
  *
  * Shutdown: stop accepting, close idle keep-alive sockets, let in-flight requests finish
  * (answering them with `Connection: close`) within the grace period, then cut what is left.
@@ -55,6 +56,7 @@ export class EdgeServer {
       else this.#asOrdinaryRequest(req, socket as Socket, head);
     });
     this.#server.on('connect', handler.handleConnect);
+    this.#server.on('clientError', handler.handleClientError);
   }
 
   /**

@@ -42,11 +42,6 @@ describe('header passes', () => {
     );
     expect(out).toMatchObject({ host: 'web.test', 'content-length': '74' });
     expect(out['x-gone']).toBeUndefined();
-    const chunked = upstreamRequestHeaders(
-      { host: 'web.test', connection: 'transfer-encoding', 'transfer-encoding': 'chunked' },
-      { ...base, trusted: false },
-    );
-    expect(chunked['transfer-encoding']).toBe('chunked');
   });
 
   it('drops HTTP2-Settings (an h2c upgrade is never forwarded)', () => {
@@ -79,17 +74,20 @@ describe('header passes', () => {
     expect(trusted['x-request-id']).toBe('upstream-id');
   });
 
-  it('keeps Upgrade for upgrades and re-chunks chunked bodies', () => {
+  it('leaves the framing and the connection to the upstream client (undici refuses them)', () => {
     const ws = upstreamRequestHeaders(
       { host: 'a', connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-key': 'k' },
-      { ...base, trusted: false, upgrade: true },
-    );
-    expect(ws).toMatchObject({ connection: 'upgrade', upgrade: 'websocket', 'sec-websocket-key': 'k' });
-    const chunked = upstreamRequestHeaders(
-      { host: 'a', 'transfer-encoding': 'chunked' },
       { ...base, trusted: false },
     );
-    expect(chunked['transfer-encoding']).toBe('chunked');
+    expect(ws).toMatchObject({ host: 'a', 'sec-websocket-key': 'k' });
+    expect(ws.connection).toBeUndefined();
+    expect(ws.upgrade).toBeUndefined();
+    const chunked = upstreamRequestHeaders(
+      { host: 'a', 'transfer-encoding': 'chunked', expect: '100-continue' },
+      { ...base, trusted: false },
+    );
+    expect(chunked['transfer-encoding']).toBeUndefined();
+    expect(chunked.expect).toBeUndefined();
   });
 
   it('strips hop-by-hop headers from responses', () => {

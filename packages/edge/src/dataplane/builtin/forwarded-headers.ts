@@ -1,8 +1,11 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
 // RFC 9110 §7.6.1 hop-by-hop headers plus the non-standard ones proxies are known to leak.
-// Transfer-Encoding is re-done by Node on each side; Upgrade is kept only for upgrades.
-// HTTP2-Settings belongs to an h2c upgrade (RFC 7540 §3.2.1), which the edge never performs.
+// The message framing (Content-Length or chunked) and the connection headers are re-done on
+// each side: by Node towards the client, by undici towards the backend (a WebSocket handshake
+// gets its Connection and Upgrade from undici's `upgrade` option). HTTP2-Settings belongs to an
+// h2c upgrade (RFC 7540 §3.2.1), which the edge never performs. Expect was answered by the
+// edge's own server (100 Continue) before the body came.
 const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
@@ -14,6 +17,7 @@ const HOP_BY_HOP = new Set([
   'transfer-encoding',
   'upgrade',
   'http2-settings',
+  'expect',
 ]);
 
 // Headers a client cannot remove by naming them in `Connection`: the ones that frame the body
@@ -62,34 +66,27 @@ export interface ForwardedFor {
   readonly host: string;
   readonly proto: 'http' | 'https';
   readonly requestId: string;
-  /** Keep `Connection: upgrade` and `Upgrade` (a WebSocket handshake). */
-  readonly upgrade?: boolean;
 }
+
+/** Request headers as undici sends them (no hop-by-hop header: undici refuses those). */
+export type UpstreamHeaders = Record<string, string | string[] | undefined>;
 
 /**
  * The headers to send upstream: hop-by-hop ones removed (including any named in `Connection`),
  * `X-Forwarded-For/-Proto/-Host` and `X-Request-Id` set — appended to or kept only when the
- * peer is trusted, replaced otherwise.
+ * peer is trusted, replaced otherwise. `Content-Length` stays as the client sent it; a body
+ * without it goes chunked (undici frames every body it streams).
  */
 export function upstreamRequestHeaders(
   headers: IncomingHttpHeaders,
   forwarded: ForwardedFor,
-): OutgoingHttpHeaders {
+): UpstreamHeaders {
   const listed = connectionTokens(headers.connection);
-  const out: OutgoingHttpHeaders = {};
+  const out: UpstreamHeaders = {};
   for (const name in headers) {
     if (HOP_BY_HOP.has(name) || listed?.has(name)) continue;
     if (!forwarded.trusted && (FORWARDING.has(name) || name === 'x-request-id')) continue;
     out[name] = headers[name];
-  }
-  if (forwarded.upgrade && headers.upgrade !== undefined) {
-    out.connection = 'upgrade';
-    out.upgrade = headers.upgrade;
-  }
-  if (headers['transfer-encoding'] !== undefined && headers['content-length'] === undefined) {
-    // Node decoded the chunked body; ask it to re-chunk upstream whatever the method. A body
-    // always goes upstream framed: Content-Length as the client sent it (kept above), or this.
-    out['transfer-encoding'] = 'chunked';
   }
   const priorFor = forwarded.trusted ? headers['x-forwarded-for'] : undefined;
   out['x-forwarded-for'] = priorFor ? `${priorFor}, ${forwarded.peer}` : forwarded.peer;

@@ -1,5 +1,5 @@
 export interface PassiveHealthOptions {
-  /** Consecutive connection failures that eject a backend. */
+  /** Consecutive connection failures that eject a backend the first time. */
   readonly failureThreshold?: number;
   /** First ejection; each further ejection in a row doubles it up to `maxEjectionMs`. */
   readonly baseEjectionMs?: number;
@@ -8,9 +8,10 @@ export interface PassiveHealthOptions {
 
 /**
  * Passive health of one backend (address:port), from the outcomes of real requests: enough
- * connection failures in a row eject it for a while, doubling with each ejection that follows
- * without a success in between. Whether an ejection is honoured is the balancer's call (never
- * more than half of a pool).
+ * connection failures in a row eject it for a while. Once ejected, it is on probation until a
+ * response comes back: the first failure after the ejection ends ejects it again, for twice as
+ * long (a host that vanished costs one slow request per ejection, not three). Whether an
+ * ejection is honoured is the balancer's call (never more than half of a pool).
  */
 export class PassiveHealth {
   readonly #threshold: number;
@@ -34,6 +35,7 @@ export class PassiveHealth {
     return this.#failures;
   }
 
+  /** Ejections since the last success. */
   get ejections(): number {
     return this.#ejections;
   }
@@ -50,7 +52,8 @@ export class PassiveHealth {
   /** Records a failed connection; returns true when this failure ejected the backend. */
   recordFailure(now: number): boolean {
     this.#failures += 1;
-    if (this.#failures < this.#threshold || this.isEjected(now)) return false;
+    if (this.isEjected(now)) return false;
+    if (this.#failures < this.#threshold && this.#ejections === 0) return false;
     const durationMs = Math.min(this.#maxMs, this.#baseMs * 2 ** this.#ejections);
     this.#ejections += 1;
     this.#ejectedUntil = now + durationMs;
@@ -58,11 +61,16 @@ export class PassiveHealth {
     return true;
   }
 
-  /** A connection succeeded: the failure streak and the doubling start over. */
-  recordSuccess(): void {
-    if (this.#failures === 0 && this.#ejections === 0) return;
+  /**
+   * A response came back: the failure streak and the doubling start over. Returns true when the
+   * backend had been ejected since its last success (it is back).
+   */
+  recordSuccess(): boolean {
+    if (this.#failures === 0 && this.#ejections === 0) return false;
+    const wasEjected = this.#ejections > 0;
     this.#failures = 0;
     this.#ejections = 0;
     this.#ejectedUntil = 0;
+    return wasEjected;
   }
 }

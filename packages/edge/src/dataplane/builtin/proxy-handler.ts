@@ -1,37 +1,39 @@
-import {
-  type ClientRequest,
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-  request,
-  type ServerResponse,
-} from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockList, Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { type Duplex, PassThrough } from 'node:stream';
 import type { Logger } from '@wharf/core';
 import { silentLogger } from '@wharf/core';
-import { ProxyServer } from 'http-proxy-3';
+import type { Dispatcher } from 'undici';
 import { normaliseHost } from '../../routing/host-name.js';
 import type { RouteEndpoint, RoutePool, RouteTable } from '../../routing/route-table.js';
+import type { AccessLog } from '../access-log.js';
 import { RouteStats } from '../route-stats.js';
-import type { Backend } from './backend.js';
+import type { Backend, Cancellable } from './backend.js';
 import type { BackendRegistry } from './backend-registry.js';
 import { sendError, sendSocketError } from './error-response.js';
 import {
   downstreamResponseHeaders,
   type ForwardedFor,
   peerAddress,
+  type UpstreamHeaders,
   upstreamRequestHeaders,
 } from './forwarded-headers.js';
+import { HostChanges } from './host-changes.js';
 import { RequestIds } from './request-ids.js';
 import { StartupGate } from './startup-gate.js';
+import {
+  BackendLostError,
+  ClientGoneError,
+  classifyUpstreamError,
+  InvalidUpstreamResponseError,
+} from './upstream-failure.js';
 
 export interface ProxyHandlerOptions {
-  /** The current table; read once per request. */
+  /** The current table; read once per request (again after a wait). */
   readonly table: () => RouteTable;
   readonly backends: BackendRegistry;
   /** Peers whose `X-Forwarded-*` are kept; undefined trusts nobody. */
   readonly trustedProxies?: BlockList | undefined;
-  readonly upstreamTimeoutMs: number;
   /** Further endpoints tried after a connection error (idempotent requests only). */
   readonly maxRetries?: number;
   readonly stats?: RouteStats;
@@ -41,6 +43,15 @@ export interface ProxyHandlerOptions {
   readonly startup?: StartupGate;
   /** How long a request waits for `startup` before it is answered 503. */
   readonly startupWaitMs?: number;
+  /** Tables that changed a host wake the requests waiting on its routes (see `routeWaitMs`). */
+  readonly changes?: HostChanges;
+  /**
+   * How long a request to a held route (its last serving endpoint just went away) waits for a
+   * serving endpoint in a newer table before its 503; 0 answers at once.
+   */
+  readonly routeWaitMs?: number;
+  /** One line per request, when the access log is on. */
+  readonly accessLog?: AccessLog | undefined;
   readonly logger?: Logger;
   readonly now?: () => number;
 }
@@ -50,122 +61,246 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 /** The only transfer coding a request may carry. */
 const CHUNKED = /^[ \t]*chunked[ \t]*$/i;
 
-/** Marks an upstream request destroyed by the edge's upstream timeout. */
-class UpstreamTimeout extends Error {
-  readonly code = 'WHARF_UPSTREAM_TIMEOUT';
-}
+/**
+ * How long a replayable request whose every endpoint failed waits for the registry to catch up
+ * before its 502: a container killed under it (`docker rm -f`) is drained or deleted within
+ * milliseconds, after which the request waits on the held route for the replacement.
+ */
+const SETTLE_MS = 1_000;
 
-/** One client request as it is forwarded, possibly to several endpoints in turn. */
-interface Exchange {
-  readonly handler: ProxyHandler;
+/** What the edge answers a parser error with, by Node's error code (the rest: 400). */
+const CLIENT_ERRORS: Readonly<Record<string, readonly [number, string]>> = {
+  HPE_HEADER_OVERFLOW: [431, 'request headers too large'],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'chunk extensions too large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'request headers not complete in time'],
+};
+
+/** One client request (or WebSocket handshake) as it is forwarded, possibly to several endpoints in turn. */
+class Exchange {
+  readonly proxy: ProxyHandler;
   readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-  readonly pool: RoutePool;
-  readonly headers: OutgoingHttpHeaders;
+  /** The client's response (HTTP), or undefined for a WebSocket handshake (`socket`). */
+  readonly res: ServerResponse | undefined;
+  readonly socket: Duplex | undefined;
+  /** Bytes the client sent after its handshake (WebSocket). */
+  readonly head: Buffer | undefined;
   readonly requestId: string;
-  readonly hasBody: boolean;
-  readonly retryable: boolean;
+  /** Epoch ms it arrived; only taken when the access log is on. */
+  readonly arrivedAt: number;
+  /** The normalised Host, once valid. */
+  host = '';
+  pool: RoutePool | undefined;
+  headers: UpstreamHeaders | undefined;
+  hasBody = false;
+  retryable = false;
+  /**
+   * Endpoints already tried and failed, in order. By identity: an endpoint registered again
+   * (a replacement on the same address) is a new object in a newer table, and may be tried.
+   */
   tried: RouteEndpoint[] | undefined;
-  upstream: ClientRequest | undefined;
-  /** The client's response is finished or the client went away. */
-  done: boolean;
+  attempt: Attempt | undefined;
+  /** The endpoint of the latest attempt. */
+  endpoint: RouteEndpoint | undefined;
+  /** Why the latest attempt failed, for the 502 when nothing else can be tried. */
+  failure: string | undefined;
+  /** The client got its answer (or the start of it), or went away: nothing more is sent. */
+  done = false;
+  /** Status answered (0 until then). */
+  status = 0;
+  /** Response body bytes sent to the client. */
+  bytes = 0;
+  /** Epoch ms until which it may wait for a newer table (0: never waited). */
+  waitUntil = 0;
+  /** It waited on a held route. */
+  held = false;
+  drainHooked = false;
+
+  constructor(
+    proxy: ProxyHandler,
+    req: IncomingMessage,
+    res: ServerResponse | undefined,
+    socket: Duplex | undefined,
+    head: Buffer | undefined,
+    requestId: string,
+    arrivedAt: number,
+  ) {
+    this.proxy = proxy;
+    this.req = req;
+    this.res = res;
+    this.socket = socket;
+    this.head = head;
+    this.requestId = requestId;
+    this.arrivedAt = arrivedAt;
+  }
+
+  get upgrade(): boolean {
+    return this.res === undefined;
+  }
+
+  /** A retry may replay it: it has no body, or its connection never came up (the body is unread). */
+  replayable(attempt: Attempt): boolean {
+    return this.retryable && (!this.hasBody || !attempt.connected);
+  }
 }
 
-/** One try of an exchange against one endpoint. */
-interface Attempt {
+/**
+ * One try of an exchange against one endpoint: undici's dispatch handler for it. Per-request
+ * state lives on this object and the shared methods below, so a request allocates no closures
+ * (the request path is dominated by Node's HTTP server and undici; this keeps the edge's own
+ * share small).
+ */
+class Attempt implements Dispatcher.DispatchHandler, Cancellable {
+  readonly proxy: ProxyHandler;
   readonly exchange: Exchange;
   readonly endpoint: RouteEndpoint;
   readonly backend: Backend;
-  readonly started: number;
-  readonly upstream: ClientRequest;
-  connected: boolean;
-  responded: boolean;
+  readonly started = performance.now();
+  /** The request body as undici reads it; piped from the client once the connection is up. */
+  readonly body: PassThrough | null;
+  controller: Dispatcher.DispatchController | undefined;
+  /** The request was handed to an open connection. */
+  connected = false;
+  responded = false;
+  settled = false;
+
+  constructor(proxy: ProxyHandler, exchange: Exchange, endpoint: RouteEndpoint, backend: Backend) {
+    this.proxy = proxy;
+    this.exchange = exchange;
+    this.endpoint = endpoint;
+    this.backend = backend;
+    // undici destroys the body it was given when the upload ends or fails; a pass-through of
+    // its own keeps that from destroying the client's request (and with it the chance of a 502).
+    this.body = exchange.hasBody ? new PassThrough() : null;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    this.connected = true;
+    if (this.exchange.done) {
+      controller.abort(new ClientGoneError());
+      return;
+    }
+    // The body is streamed only now: a refused connection leaves it unread, so the request may
+    // still go to another endpoint.
+    if (this.body !== null) this.exchange.req.pipe(this.body);
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+    statusMessage?: string,
+  ): void {
+    if (statusCode < 200) {
+      // Informational answers are not passed on; a 101 without an `Upgrade` undici would take
+      // for one, and the request would wait for a final answer that never comes.
+      if (statusCode === 101)
+        controller.abort(
+          new InvalidUpstreamResponseError('101 Switching Protocols to a request that asked for no upgrade'),
+        );
+      return;
+    }
+    this.proxy.respond(this, controller, statusCode, headers, statusMessage);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const exchange = this.exchange;
+    exchange.bytes += chunk.length;
+    const client = exchange.res ?? exchange.socket!;
+    if (!client.write(chunk)) {
+      controller.pause();
+      if (!exchange.drainHooked) {
+        exchange.drainHooked = true;
+        (client as WithExchange<Duplex>)[EXCHANGE] = exchange;
+        client.on('drain', onClientDrain);
+      }
+    }
+  }
+
+  onResponseEnd(): void {
+    this.#settle();
+    const exchange = this.exchange;
+    if (exchange.res) exchange.res.end();
+    else exchange.socket?.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
+    this.#settle();
+    this.proxy.attemptFailed(this, error);
+  }
+
+  onRequestUpgrade(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    _headers: unknown,
+    socket: Duplex,
+  ): void {
+    this.#settle();
+    this.responded = true;
+    const raw = (controller as { rawHeaders?: Buffer[] | null }).rawHeaders ?? [];
+    this.proxy.tunnel(this, statusCode, raw, socket);
+  }
+
+  cancelIfReplayable(reason: Error): boolean {
+    if (this.responded || this.settled || this.controller === undefined) return false;
+    if (!this.exchange.replayable(this)) return false;
+    this.controller.abort(reason);
+    return true;
+  }
+
+  /** The client went away: stop whatever runs upstream for it. */
+  cancel(): void {
+    if (!this.settled) this.controller?.abort(new ClientGoneError());
+  }
+
+  #settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.backend.active -= 1;
+    this.backend.awaiting.delete(this);
+  }
 }
 
 // Per-request state rides on the emitters, so the listeners below are shared functions rather
-// than closures allocated for every request (the request path is dominated by Node's HTTP
-// stack; this keeps the edge's own share small).
-const ATTEMPT = Symbol('wharf.attempt');
+// than closures allocated for every request.
 const EXCHANGE = Symbol('wharf.exchange');
-type WithAttempt<T> = T & { [ATTEMPT]?: Attempt };
 type WithExchange<T> = T & { [EXCHANGE]?: Exchange };
 
 function onClientClose(this: WithExchange<ServerResponse>): void {
   const exchange = this[EXCHANGE]!;
   // The client went away before the response was complete: cancel the upstream request.
-  if (!exchange.done && !this.writableFinished) exchange.upstream?.destroy();
+  if (!this.writableFinished) exchange.attempt?.cancel();
   exchange.done = true;
+  exchange.proxy.logExchange(exchange);
 }
 
-function onUpstreamClose(this: WithAttempt<ClientRequest>): void {
-  this[ATTEMPT]!.backend.active -= 1;
-}
-
-function onUpstreamTimeout(this: ClientRequest): void {
-  this.destroy(new UpstreamTimeout('upstream timed out'));
-}
-
-function onUpstreamResponse(this: WithAttempt<ClientRequest>, upstreamRes: IncomingMessage): void {
-  const attempt = this[ATTEMPT]!;
-  attempt.responded = true;
-  attempt.exchange.handler.respond(attempt, upstreamRes);
-}
-
-function onUpstreamError(this: WithAttempt<ClientRequest>, error: NodeJS.ErrnoException): void {
-  const attempt = this[ATTEMPT]!;
-  attempt.exchange.handler.upstreamFailed(attempt, this, error);
-}
-
-// A 101 to a request that asked for no upgrade: without this listener Node destroys the socket
-// and the request never settles (the client would wait forever).
-function onUnexpectedUpgrade(this: WithAttempt<ClientRequest>, _res: IncomingMessage, socket: Socket): void {
-  socket.destroy();
-  const attempt = this[ATTEMPT]!;
-  attempt.exchange.handler.invalidResponse(
-    attempt,
-    '101 Switching Protocols to a request that asked for no upgrade',
-  );
-}
-
-function onUpstreamBodyError(this: WithExchange<IncomingMessage>): void {
-  // The backend broke off mid-body: cut the client's response so it sees that too.
-  this[EXCHANGE]!.res.destroy();
-}
-
-function onUpstreamSocket(this: WithAttempt<ClientRequest>, socket: Socket): void {
-  const attempt = this[ATTEMPT]!;
-  if (socket.connecting) socket.once('connect', () => onConnected(attempt));
-  else onConnected(attempt);
-}
-
-// Only requests with a body listen for the connection: their body is streamed once it is up,
-// so a refused connection leaves it unread and the request can go to another endpoint.
-function onConnected(attempt: Attempt): void {
-  attempt.connected = true;
-  if (!attempt.upstream.destroyed) attempt.exchange.req.pipe(attempt.upstream);
+function onClientDrain(this: WithExchange<Duplex>): void {
+  this[EXCHANGE]!.attempt?.controller?.resume();
 }
 
 /**
  * The edge's request path: validate the target and Host, route through the current table,
  * pick an endpoint (smooth weighted round-robin, ejected backends skipped), forward over that
- * backend's keep-alive pool, and map failures to 502/503/504. Nothing here logs per request or
- * scans the table.
+ * backend's keep-alive pool (undici), and map failures to 502/503/504. WebSocket handshakes go
+ * the same way and become tunnels. Nothing here logs per request (but the access log) or scans
+ * the table.
  */
 export class ProxyHandler {
   readonly #table: () => RouteTable;
   readonly #backends: BackendRegistry;
   readonly #trusted: BlockList | undefined;
-  readonly #timeoutMs: number;
   readonly #maxRetries: number;
   readonly #stats: RouteStats;
   readonly #observe: ((seconds: number) => void) | undefined;
   readonly #startup: StartupGate;
   readonly #startupWaitMs: number;
+  readonly #changes: HostChanges;
+  readonly #routeWaitMs: number;
+  readonly #accessLog: AccessLog | undefined;
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #ids = new RequestIds();
-  readonly #ws: ProxyServer;
-  /** Client sockets of open WebSocket (upgraded) connections. */
+  /** Client sockets of open WebSocket tunnels. */
   readonly upgraded = new Set<Duplex>();
   #healthNow = 0;
   readonly #isHealthy = (endpoint: RouteEndpoint): boolean => {
@@ -177,17 +312,16 @@ export class ProxyHandler {
     this.#table = options.table;
     this.#backends = options.backends;
     this.#trusted = options.trustedProxies;
-    this.#timeoutMs = options.upstreamTimeoutMs;
     this.#maxRetries = options.maxRetries ?? 2;
     this.#stats = options.stats ?? new RouteStats();
     this.#observe = options.observeUpstreamLatency;
     this.#startup = options.startup ?? new StartupGate(true);
     this.#startupWaitMs = options.startupWaitMs ?? 5_000;
+    this.#changes = options.changes ?? new HostChanges();
+    this.#routeWaitMs = options.routeWaitMs ?? 0;
+    this.#accessLog = options.accessLog;
     this.#logger = (options.logger ?? silentLogger).child({ component: 'proxy' });
     this.#now = options.now ?? Date.now;
-    this.#ws = new ProxyServer({ ws: true, xfwd: false, prependPath: false });
-    // Errors are handled per upgrade (callback below); this keeps stray ones from throwing.
-    this.#ws.on('error', () => {});
   }
 
   get stats(): RouteStats {
@@ -196,173 +330,178 @@ export class ProxyHandler {
 
   /** `request` listener of the public server. */
   readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    if (this.#startup.isOpen) this.#handleRequest(req, res);
-    else
-      void this.#startup.wait(this.#startupWaitMs).then((open) => {
-        if (res.destroyed) return;
-        if (open) this.#handleRequest(req, res);
-        else this.#notReady(this.#ids.next(), res, undefined);
-      });
+    const exchange = new Exchange(this, req, res, undefined, undefined, this.#ids.next(), this.#arrival());
+    (res as WithExchange<ServerResponse>)[EXCHANGE] = exchange;
+    res.on('close', onClientClose);
+    if (this.#startup.isOpen) this.#handleRequest(exchange);
+    else void this.#startup.wait(this.#startupWaitMs).then((open) => this.#afterStartup(exchange, open));
   };
 
-  /** `upgrade` listener (WebSocket): same routing, then http-proxy-3 pipes the two sockets. */
+  /** `upgrade` listener for WebSocket handshakes: same routing, then a tunnel to the backend. */
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const exchange = new Exchange(this, req, undefined, socket, head, this.#ids.next(), this.#arrival());
     socket.on('error', () => socket.destroy());
-    if (this.#startup.isOpen) this.#handleUpgrade(req, socket, head);
-    else
-      void this.#startup.wait(this.#startupWaitMs).then((open) => {
-        if (socket.destroyed) return;
-        if (open) this.#handleUpgrade(req, socket, head);
-        else this.#notReady(this.#ids.next(), undefined, socket);
-      });
+    socket.once('close', () => {
+      if (!exchange.done) exchange.attempt?.cancel();
+      exchange.done = true;
+      this.logExchange(exchange);
+    });
+    if (this.#startup.isOpen) this.#handleUpgrade(exchange);
+    else void this.#startup.wait(this.#startupWaitMs).then((open) => this.#afterStartup(exchange, open));
   };
 
   /** `connect` listener: CONNECT is refused, the edge is not a forward proxy. */
-  readonly handleConnect = (_req: IncomingMessage, socket: Duplex): void => {
+  readonly handleConnect = (req: IncomingMessage, socket: Duplex): void => {
+    const exchange = new Exchange(this, req, undefined, socket, undefined, this.#ids.next(), this.#arrival());
     socket.on('error', () => socket.destroy());
-    this.#stats.record(RouteStats.UNROUTED, 405);
-    sendSocketError(socket, 405, 'CONNECT is not supported: this is not a forward proxy', this.#ids.next());
+    this.#answer(exchange, 405, 'CONNECT is not supported: this is not a forward proxy');
+    this.logExchange(exchange);
   };
 
-  #notReady(requestId: string, res: ServerResponse | undefined, socket: Duplex | undefined): void {
-    const reason = 'not ready: the first sync with the registry has not completed';
-    this.#stats.record(RouteStats.UNROUTED, 503);
-    if (res) sendError(res, 503, reason, requestId);
-    else if (socket) sendSocketError(socket, 503, reason, requestId);
+  /**
+   * `clientError` listener: what Node answers a request its parser refused (400, 408, 413, 431),
+   * with a request id, counted, and in the access log.
+   */
+  readonly handleClientError = (error: NodeJS.ErrnoException, socket: Duplex): void => {
+    const pending = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (!socket.writable || pending?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const [status, reason] = CLIENT_ERRORS[error.code ?? ''] ?? [
+      400,
+      `malformed request (${error.code ?? 'error'})`,
+    ];
+    const requestId = this.#ids.next();
+    this.#stats.record(RouteStats.UNROUTED, status);
+    const bytes = sendSocketError(socket, status, reason, requestId);
+    (socket as Socket).destroySoon?.();
+    if (this.#accessLog === undefined) return;
+    const now = Date.now();
+    this.#accessLog.write({
+      time: new Date(now).toISOString(),
+      client: peerAddress((socket as Socket).remoteAddress),
+      method: '',
+      host: '',
+      path: '',
+      status,
+      bytes,
+      durationMs: 0,
+      endpoint: null,
+      retries: 0,
+      requestId,
+    });
+  };
+
+  #arrival(): number {
+    return this.#accessLog === undefined ? 0 : Date.now();
   }
 
-  #handleRequest(req: IncomingMessage, res: ServerResponse): void {
-    const requestId = this.#ids.next();
+  #afterStartup(exchange: Exchange, open: boolean): void {
+    if (exchange.done) return;
+    if (!open) this.#answer(exchange, 503, 'not ready: the first sync with the registry has not completed');
+    else if (exchange.upgrade) this.#handleUpgrade(exchange);
+    else this.#handleRequest(exchange);
+  }
+
+  #handleRequest(exchange: Exchange): void {
+    const req = exchange.req;
     if (req.httpVersionMajor !== 1 || req.httpVersionMinor > 1) {
       // Node's parser also takes `HTTP/0.9` and `HTTP/2.0` request lines, framed as HTTP/1.1; a
       // peer in front of the edge may read them otherwise (HTTP/0.9 has no headers).
-      res.shouldKeepAlive = false;
-      this.#stats.record(RouteStats.UNROUTED, 505);
-      sendError(res, 505, `HTTP/${req.httpVersion} is not supported: only HTTP/1.0 and HTTP/1.1`, requestId);
+      exchange.res!.shouldKeepAlive = false;
+      this.#answer(exchange, 505, `HTTP/${req.httpVersion} is not supported: only HTTP/1.0 and HTTP/1.1`);
       return;
     }
     const transferEncoding = req.headers['transfer-encoding'];
     if (transferEncoding !== undefined && !CHUNKED.test(transferEncoding)) {
       // Node's parser takes any list that ends in `chunked` (`,chunked`, `gzip, chunked`); a
       // peer in front of the edge may frame such a body differently. Refused, as nginx does.
-      res.shouldKeepAlive = false;
-      this.#stats.record(RouteStats.UNROUTED, 501);
-      sendError(res, 501, 'Transfer-Encoding other than "chunked" is not supported', requestId);
+      exchange.res!.shouldKeepAlive = false;
+      this.#answer(exchange, 501, 'Transfer-Encoding other than "chunked" is not supported');
       return;
     }
-    const pool = this.#route(req, requestId, res, undefined);
+    const pool = this.#route(exchange);
     if (pool === undefined) return;
-    const method = req.method ?? 'GET';
-    const headers = upstreamRequestHeaders(req.headers, this.#forwardedFor(req, requestId, false));
-    const hasBody =
-      req.headers['transfer-encoding'] !== undefined || (Number(req.headers['content-length']) || 0) > 0;
-    const exchange: Exchange = {
-      handler: this,
-      req,
-      res,
-      pool,
-      headers,
-      requestId,
-      hasBody,
-      retryable: IDEMPOTENT.has(method),
-      tried: undefined,
-      upstream: undefined,
-      done: false,
-    };
-    (res as WithExchange<ServerResponse>)[EXCHANGE] = exchange;
-    res.on('close', onClientClose);
-    this.#forward(exchange);
+    exchange.headers = upstreamRequestHeaders(req.headers, this.#forwardedFor(req, exchange.requestId));
+    exchange.hasBody = transferEncoding !== undefined || (Number(req.headers['content-length']) || 0) > 0;
+    exchange.retryable = IDEMPOTENT.has(req.method ?? 'GET');
+    this.#start(exchange, pool);
   }
 
-  #handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const requestId = this.#ids.next();
-    const pool = this.#route(req, requestId, undefined, socket);
+  #handleUpgrade(exchange: Exchange): void {
+    const pool = this.#route(exchange);
     if (pool === undefined) return;
-    this.#healthNow = this.#now();
-    const endpoint = pool.balancer.pick(this.#isHealthy);
-    if (endpoint === undefined) {
-      this.#stats.record(pool.id, 503);
-      sendSocketError(socket, 503, `no serving endpoint for ${pool.id}`, requestId);
+    exchange.headers = upstreamRequestHeaders(
+      exchange.req.headers,
+      this.#forwardedFor(exchange.req, exchange.requestId),
+    );
+    // A handshake is a GET without a body: replayable while no backend answered it.
+    exchange.retryable = true;
+    this.#start(exchange, pool);
+  }
+
+  /** The routed pool: forward now, or wait on a held route, or answer 503. */
+  #start(exchange: Exchange, pool: RoutePool): void {
+    exchange.pool = pool;
+    if (pool.routable) {
+      this.#forward(exchange);
       return;
     }
-    req.headers = upstreamRequestHeaders(
-      req.headers,
-      this.#forwardedFor(req, requestId, true),
-    ) as typeof req.headers;
-    this.upgraded.add(socket);
-    socket.once('close', () => this.upgraded.delete(socket));
-    const target = { protocol: 'http:', host: endpoint.address, port: endpoint.port };
-    // The backend's agent resolves DNS names through the edge's address check; Node takes an
-    // upgraded socket out of the agent's pool.
-    const agent = this.#backends.peek(endpoint.backendKey)?.agent;
-    this.#stats.record(pool.id, 101);
-    this.#ws.ws(req, socket, head, { target, agent }, (error: Error) => {
-      this.#logger.debug({ err: error, route: pool.id }, 'websocket upstream failed');
-      if (!socket.destroyed)
-        sendSocketError(socket, 502, `upstream ${endpoint.backendKey} failed`, requestId);
-    });
+    const now = this.#now();
+    if (pool.heldUntil > now && this.#routeWaitMs > 0) {
+      // It waits at most until the route is forgotten: it arrived while the host was known.
+      exchange.held = true;
+      exchange.waitUntil = Math.min(now + this.#routeWaitMs, pool.heldUntil);
+      this.#awaitTable(exchange);
+      return;
+    }
+    this.#answer(exchange, 503, `no serving endpoint for ${pool.id}`);
   }
 
-  #route(
-    req: IncomingMessage,
-    requestId: string,
-    res: ServerResponse | undefined,
-    socket: Duplex | undefined,
-  ): RoutePool | undefined {
+  /** Validates the target and Host and finds the pool; answers 400/404 itself (then undefined). */
+  #route(exchange: Exchange): RoutePool | undefined {
+    const req = exchange.req;
     const url = req.url ?? '';
-    let status = 0;
-    let reason = '';
-    let pool: RoutePool | undefined;
     if (url.charCodeAt(0) !== 47 /* / */) {
-      status = 400;
-      reason = 'only origin-form request targets (/path) are accepted; this is not a forward proxy';
-    } else {
-      const host = hasOneHost(req.rawHeaders) ? normaliseHost(req.headers.host) : undefined;
-      if (host === undefined) {
-        status = 400;
-        reason = 'missing, repeated or malformed Host header';
-      } else {
-        pool = this.#table().match(host, url);
-        if (pool === undefined) {
-          status = 404;
-          reason = `no route for ${host}${url.length > 200 ? url.slice(0, 200) : url}`;
-        } else if (!pool.routable) {
-          status = 503;
-          reason = `no serving endpoint for ${pool.id}`;
-        }
-      }
+      this.#answer(
+        exchange,
+        400,
+        'only origin-form request targets (/path) are accepted; this is not a forward proxy',
+      );
+      return undefined;
     }
-    if (status === 0) return pool;
-    this.#stats.record(pool?.id ?? RouteStats.UNROUTED, status);
-    if (res) sendError(res, status, reason, requestId);
-    else if (socket) sendSocketError(socket, status, reason, requestId);
-    return undefined;
+    const host = hasOneHost(req.rawHeaders) ? normaliseHost(req.headers.host) : undefined;
+    if (host === undefined) {
+      this.#answer(exchange, 400, 'missing, repeated or malformed Host header');
+      return undefined;
+    }
+    exchange.host = host;
+    const pool = this.#table().match(host, url);
+    if (pool === undefined) {
+      this.#answer(exchange, 404, `no route for ${host}${url.length > 200 ? url.slice(0, 200) : url}`);
+      return undefined;
+    }
+    return pool;
   }
 
-  #forwardedFor(req: IncomingMessage, requestId: string, upgrade: boolean): ForwardedFor {
+  #forwardedFor(req: IncomingMessage, requestId: string): ForwardedFor {
     const peer = peerAddress(req.socket.remoteAddress);
     const trusted =
       this.#trusted !== undefined &&
       peer !== '' &&
       this.#trusted.check(peer, peer.includes(':') ? 'ipv6' : 'ipv4');
     const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
-    return {
-      peer,
-      trusted,
-      host: req.headers.host ?? '',
-      proto: encrypted ? 'https' : 'http',
-      requestId,
-      upgrade,
-    };
+    return { peer, trusted, host: req.headers.host ?? '', proto: encrypted ? 'https' : 'http', requestId };
   }
 
   #forward(exchange: Exchange): void {
-    const { pool, req } = exchange;
+    const pool = exchange.pool!;
     this.#healthNow = this.#now();
     const endpoint = pool.balancer.pick(this.#isHealthy, exchange.tried);
     if (endpoint === undefined) {
-      // Only reachable after a failed attempt: the first pick of a routable pool always succeeds.
-      this.#finishWithError(exchange, 502, `no endpoint of ${pool.id} accepted the connection`);
+      // Only after failed attempts: the first pick of a routable pool always succeeds.
+      this.#noEndpointLeft(exchange);
       return;
     }
     const backend = this.#backends.peek(endpoint.backendKey);
@@ -373,128 +512,274 @@ export class ProxyHandler {
       this.#forward(exchange);
       return;
     }
-    // `timeout` is applied to the socket itself (no timer per request): inactivity while
-    // connecting, then between response bytes, emits 'timeout' on the request.
-    const upstream: WithAttempt<ClientRequest> = request({
-      host: endpoint.address,
-      port: endpoint.port,
-      method: req.method,
-      path: req.url,
-      headers: exchange.headers,
-      agent: backend.agent,
-      setHost: false,
-      timeout: this.#timeoutMs,
-    });
-    const attempt: Attempt = {
-      exchange,
-      endpoint,
-      backend,
-      started: performance.now(),
-      upstream,
-      connected: false,
-      responded: false,
-    };
-    upstream[ATTEMPT] = attempt;
-    exchange.upstream = upstream;
+    const attempt = new Attempt(this, exchange, endpoint, backend);
+    exchange.attempt = attempt;
+    exchange.endpoint = endpoint;
     backend.active += 1;
-    upstream.on('close', onUpstreamClose);
-    upstream.on('timeout', onUpstreamTimeout);
-    upstream.on('response', onUpstreamResponse);
-    upstream.on('error', onUpstreamError);
-    upstream.on('upgrade', onUnexpectedUpgrade);
-    if (exchange.hasBody) upstream.on('socket', onUpstreamSocket);
-    else upstream.end();
+    backend.awaiting.add(attempt);
+    const req = exchange.req;
+    backend.pool.dispatch(
+      {
+        path: req.url!,
+        method: req.method as Dispatcher.HttpMethod,
+        headers: exchange.headers,
+        body: attempt.body,
+        upgrade: exchange.upgrade ? (req.headers.upgrade ?? 'websocket') : null,
+      },
+      attempt,
+    );
+  }
+
+  /**
+   * Every endpoint this request may still try has failed. The registry may be about to say why
+   * (a container killed under it is drained or deleted within milliseconds, and then the route
+   * is held for its replacement): a replayable request waits briefly for that, then gets 502.
+   */
+  #noEndpointLeft(exchange: Exchange): void {
+    const now = this.#now();
+    if (exchange.waitUntil === 0) exchange.waitUntil = now + Math.min(SETTLE_MS, this.#routeWaitMs);
+    if (exchange.waitUntil > now) {
+      this.#awaitTable(exchange);
+      return;
+    }
+    this.#answer(
+      exchange,
+      502,
+      exchange.failure ?? `no endpoint of ${exchange.pool!.id} accepted the connection`,
+    );
+  }
+
+  /** Waits for a newer table that changes this request's host, then routes it again. */
+  #awaitTable(exchange: Exchange): void {
+    void this.#changes
+      .wait(exchange.pool!.host, exchange.waitUntil - this.#now())
+      .then(() => this.#reroute(exchange));
+  }
+
+  #reroute(exchange: Exchange): void {
+    if (exchange.done) return;
+    const now = this.#now();
+    const pool = this.#table().match(exchange.host, exchange.req.url ?? '/');
+    if (pool === undefined) {
+      // The route's grace ran out while it waited: it arrived while the host was known.
+      if (exchange.held) this.#answer(exchange, 503, `no serving endpoint for ${exchange.pool!.id}`);
+      else this.#answer(exchange, 404, `no route for ${exchange.host} any more`);
+      return;
+    }
+    exchange.pool = pool;
+    if (pool.routable) {
+      if (exchange.tried === undefined || now < exchange.waitUntil) this.#forward(exchange);
+      else this.#answer(exchange, 502, exchange.failure ?? `no endpoint of ${pool.id} answered`);
+      return;
+    }
+    if (pool.heldUntil > now && !exchange.held && this.#routeWaitMs > 0) {
+      // Its endpoints failed and the route is now held: wait for the replacement like a request
+      // that arrived now would.
+      exchange.held = true;
+      exchange.waitUntil = Math.max(exchange.waitUntil, Math.min(now + this.#routeWaitMs, pool.heldUntil));
+    }
+    if (pool.heldUntil > now && now < exchange.waitUntil) this.#awaitTable(exchange);
+    else this.#answer(exchange, 503, `no serving endpoint for ${pool.id}`);
   }
 
   /** The upstream response headers arrived: pass them on and stream the body. */
-  respond(attempt: Attempt, upstreamRes: IncomingMessage): void {
+  respond(
+    attempt: Attempt,
+    controller: Dispatcher.DispatchController,
+    status: number,
+    upstreamHeaders: Record<string, string | string[] | undefined>,
+    statusMessage: string | undefined,
+  ): void {
     const { exchange, backend } = attempt;
-    backend.health.recordSuccess();
-    this.#observe?.((performance.now() - attempt.started) / 1_000);
+    backend.awaiting.delete(attempt);
     if (exchange.done) {
-      upstreamRes.resume();
+      controller.abort(new ClientGoneError());
       return;
     }
-    const res = exchange.res;
-    const status = upstreamRes.statusCode ?? 502;
-    const headers = downstreamResponseHeaders(upstreamRes.headers);
+    const headers = downstreamResponseHeaders(upstreamHeaders);
     headers['x-request-id'] = exchange.requestId;
-    this.#stats.record(exchange.pool.id, status);
-    res.writeHead(status, upstreamRes.statusMessage, headers);
-    (upstreamRes as WithExchange<IncomingMessage>)[EXCHANGE] = exchange;
-    upstreamRes.on('error', onUpstreamBodyError);
-    upstreamRes.pipe(res);
+    try {
+      if (exchange.res) exchange.res.writeHead(status, statusMessage || undefined, headers);
+      else writeHead(exchange.socket!, status, statusMessage, headers);
+    } catch (error) {
+      // Node refuses to write what llhttp accepted (a character in a header value): same as a
+      // response that does not parse.
+      controller.abort(
+        new InvalidUpstreamResponseError(`unusable response headers: ${(error as Error).message}`),
+      );
+      return;
+    }
+    attempt.responded = true;
+    exchange.status = status;
+    if (backend.health.recordSuccess())
+      this.#logger.info({ backend: backend.key, endpoint: attempt.endpoint.id }, 'backend answering again');
+    this.#observe?.((performance.now() - attempt.started) / 1_000);
+    this.#stats.record(exchange.pool!.id, status);
   }
 
-  /** The upstream request failed: retry on another endpoint when that is safe, else 502/504. */
-  upstreamFailed(attempt: Attempt, upstream: ClientRequest, error: NodeJS.ErrnoException): void {
+  /** The backend accepted a WebSocket handshake: pass its answer on and join the two sockets. */
+  tunnel(attempt: Attempt, status: number, rawHeaders: readonly Buffer[], upstream: Duplex): void {
+    const { exchange, backend } = attempt;
+    const client = exchange.socket!;
+    if (backend.health.recordSuccess())
+      this.#logger.info({ backend: backend.key, endpoint: attempt.endpoint.id }, 'backend answering again');
+    this.#observe?.((performance.now() - attempt.started) / 1_000);
+    if (exchange.done || client.destroyed) {
+      upstream.destroy();
+      return;
+    }
+    exchange.done = true;
+    exchange.status = status;
+    this.#stats.record(exchange.pool!.id, status);
+    let head = `HTTP/1.1 ${status} Switching Protocols\r\n`;
+    for (let index = 0; index + 1 < rawHeaders.length; index += 2)
+      head += `${rawHeaders[index]!.toString('latin1')}: ${rawHeaders[index + 1]!.toString('latin1')}\r\n`;
+    client.write(`${head}\r\n`, 'latin1');
+    if (exchange.head && exchange.head.length > 0) upstream.write(exchange.head);
+    (upstream as Socket).setNoDelay?.(true);
+    (client as Socket).setNoDelay?.(true);
+    (client as Socket).setTimeout?.(0);
+    upstream.on('error', () => upstream.destroy());
+    upstream.once('close', () => client.destroy());
+    client.once('close', () => upstream.destroy());
+    if (this.#accessLog !== undefined)
+      upstream.on('data', (chunk: Buffer) => {
+        exchange.bytes += chunk.length;
+      });
+    this.upgraded.add(client);
+    client.once('close', () => this.upgraded.delete(client));
+    upstream.pipe(client);
+    client.pipe(upstream);
+  }
+
+  /** The upstream attempt failed: retry on another endpoint when that is safe, else 502/504. */
+  attemptFailed(attempt: Attempt, error: Error): void {
     const { exchange, backend, endpoint } = attempt;
+    const failure = classifyUpstreamError(error, attempt.connected);
     if (attempt.responded) {
-      exchange.res.destroy();
+      // The backend broke off mid-body (or stalled past the upstream timeout): cut the
+      // client's response so it sees that too.
+      if (failure.kind !== 'cancelled') (exchange.res ?? exchange.socket)?.destroy();
       return;
     }
-    if (exchange.done) return;
-    if (error.code?.startsWith('HPE_')) {
-      // Node's parser refused the response (two Content-Lengths, a bad status line…): the
-      // backend answered, wrongly. Not retried: it has seen the request.
-      this.invalidResponse(attempt, (error as { reason?: string }).reason ?? error.message);
-      return;
+    if (failure.kind === 'cancelled' || exchange.done) return;
+    switch (failure.kind) {
+      case 'unforwardable':
+        this.#answer(exchange, 400, `the request cannot be forwarded: ${failure.detail}`);
+        return;
+      case 'invalid_response':
+        // Not retried: the backend has seen the request.
+        this.#recordFailure(backend, endpoint, failure.kind);
+        this.#answer(exchange, 502, `upstream ${backend.key} sent an invalid response: ${failure.detail}`);
+        return;
+      case 'timeout':
+        this.#stats.recordFailure('timeout');
+        this.#answer(exchange, 504, `upstream ${backend.key} did not answer in time`);
+        return;
+      case 'connect':
+      case 'connect_timeout':
+      case 'reset':
+        this.#recordFailure(backend, endpoint, failure.kind);
+        break;
     }
-    if (error instanceof UpstreamTimeout) {
-      // Timed out while connecting: the backend is unreachable, not merely slow.
-      const connecting = (upstream.socket as Socket | null)?.connecting ?? !attempt.connected;
-      if (connecting) backend.health.recordFailure(this.#now());
-      this.#stats.recordFailure('timeout');
-      this.#finishWithError(exchange, 504, `upstream ${endpoint.backendKey} did not answer in time`);
-      return;
-    }
-    backend.health.recordFailure(this.#now());
-    this.#stats.recordFailure(attempt.connected ? 'reset' : 'connect');
+    exchange.failure =
+      failure.kind === 'connect_timeout'
+        ? `upstream ${backend.key} did not accept the connection in time`
+        : `upstream ${backend.key} failed: ${failure.detail}`;
     // A request with a body may go elsewhere only if its connection never came up (the body is
     // streamed after it). One without a body may go elsewhere whenever no response came: the
-    // connection was refused, or it broke before the response (a pooled socket the backend was
-    // closing, a backend shutting down in a rolling restart). Idempotent methods only, since
-    // the backend may have seen the request.
-    const replayable = !exchange.hasBody || !attempt.connected;
-    const attempts = exchange.tried?.length ?? 0;
-    if (replayable && exchange.retryable && attempts < this.#maxRetries) {
+    // connection was refused or timed out, or it broke before the response (a pooled socket the
+    // backend was closing, a backend shutting down in a rolling restart, a host that vanished).
+    // Idempotent methods only, since the backend may have seen the request.
+    if (exchange.replayable(attempt) && (exchange.tried?.length ?? 0) < this.#maxRetries) {
       exchange.tried ??= [];
       exchange.tried.push(endpoint);
-      if (exchange.hasBody) exchange.req.unpipe(upstream);
       this.#forward(exchange);
       return;
     }
-    this.#finishWithError(
-      exchange,
-      502,
-      `upstream ${endpoint.backendKey} failed: ${error.code ?? error.message}`,
+    this.#answer(exchange, failure.kind === 'connect_timeout' ? 504 : 502, exchange.failure);
+  }
+
+  /** A connection failure counts against the backend; the ejection it causes is logged once. */
+  #recordFailure(
+    backend: Backend,
+    endpoint: RouteEndpoint,
+    kind: 'connect' | 'connect_timeout' | 'reset' | 'invalid_response',
+  ): void {
+    this.#stats.recordFailure(kind);
+    const now = this.#now();
+    if (!backend.health.recordFailure(now)) return;
+    // A backend whose connections time out has stopped answering (a host that vanished):
+    // requests waiting on its open connections will not be answered either.
+    const cancelled =
+      kind === 'connect_timeout' ? backend.dropConnections(new BackendLostError(backend.key)) : 0;
+    this.#logger.warn(
+      {
+        backend: backend.key,
+        endpoint: endpoint.id,
+        reason: kind,
+        ejections: backend.health.ejections,
+        ejectedForMs: backend.health.ejectedUntil - now,
+        ...(cancelled > 0 ? { requestsMovedElsewhere: cancelled } : {}),
+      },
+      'backend ejected',
     );
   }
 
-  /** The backend answered with something that is not a usable HTTP response: 502, counted as failing. */
-  invalidResponse(attempt: Attempt, reason: string): void {
-    const { exchange, backend, endpoint } = attempt;
-    backend.health.recordFailure(this.#now());
-    this.#stats.recordFailure('invalid_response');
-    attempt.upstream.destroy();
-    this.#finishWithError(
-      exchange,
-      502,
-      `upstream ${endpoint.backendKey} sent an invalid response: ${reason}`,
-    );
-  }
-
-  #finishWithError(exchange: Exchange, status: number, reason: string): void {
+  /** Answers the client with the edge's own error (once). */
+  #answer(exchange: Exchange, status: number, reason: string): void {
     if (exchange.done) return;
     exchange.done = true;
-    this.#stats.record(exchange.pool.id, status);
-    sendError(exchange.res, status, reason, exchange.requestId);
+    exchange.status = status;
+    this.#stats.record(exchange.pool?.id ?? RouteStats.UNROUTED, status);
+    exchange.bytes += exchange.res
+      ? sendError(exchange.res, status, reason, exchange.requestId)
+      : sendSocketError(exchange.socket!, status, reason, exchange.requestId);
+  }
+
+  /** Writes the exchange's access log line (when the log is on). */
+  logExchange(exchange: Exchange): void {
+    if (this.#accessLog === undefined) return;
+    const { req, res } = exchange;
+    const now = Date.now();
+    this.#accessLog.write({
+      time: new Date(exchange.arrivedAt).toISOString(),
+      client: peerAddress(req.socket?.remoteAddress),
+      method: req.method ?? '',
+      host: exchange.host || (req.headers.host ?? ''),
+      path: req.url ?? '',
+      // 499: the client went away before any answer (nginx's convention).
+      status: res ? (res.headersSent ? res.statusCode : 499) : exchange.status || 499,
+      bytes: exchange.bytes,
+      durationMs: now - exchange.arrivedAt,
+      endpoint: exchange.endpoint?.id ?? null,
+      retries: exchange.tried?.length ?? 0,
+      requestId: exchange.requestId,
+    });
   }
 
   /** Closes every open WebSocket (shutdown). */
   closeUpgraded(): void {
     for (const socket of this.upgraded) socket.end();
   }
+}
+
+/** A response head on a raw socket (a backend's refusal of a WebSocket handshake), then the body until close. */
+function writeHead(
+  socket: Duplex,
+  status: number,
+  statusMessage: string | undefined,
+  headers: Record<string, unknown>,
+): void {
+  let head = `HTTP/1.1 ${status} ${statusMessage ?? ''}\r\n`;
+  for (const [name, value] of Object.entries(headers)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      const text = String(item);
+      if (/[\r\n\0]/.test(text)) throw new Error(`invalid value for ${name}`);
+      head += `${name}: ${text}\r\n`;
+    }
+  }
+  socket.write(`${head}connection: close\r\n\r\n`, 'latin1');
 }
 
 /**
