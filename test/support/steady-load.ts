@@ -26,6 +26,8 @@ export interface LoadReport {
   /** Count per `x-instance` / `x-backend` response header: who served. */
   readonly servedBy: Readonly<Record<string, number>>;
   readonly durationMs: number;
+  /** The longest any request took, answered or not. */
+  readonly slowestMs: number;
 }
 
 /**
@@ -41,6 +43,7 @@ export class SteadyLoad {
   readonly #samples: string[] = [];
   #sent = 0;
   #ok = 0;
+  #slowestMs = 0;
   #loops: Promise<void>[] = [];
   #started = 0;
 
@@ -77,7 +80,9 @@ export class SteadyLoad {
     const signal = this.#controller.signal;
     while (!signal.aborted) {
       this.#sent += 1;
+      const started = performance.now();
       const outcome = await this.#once();
+      this.#slowestMs = Math.max(this.#slowestMs, performance.now() - started);
       if (outcome.ok) {
         this.#ok += 1;
         if (outcome.servedBy) this.#servedBy[outcome.servedBy] = (this.#servedBy[outcome.servedBy] ?? 0) + 1;
@@ -146,6 +151,7 @@ export class SteadyLoad {
       samples: [...this.#samples],
       servedBy: { ...this.#servedBy },
       durationMs: Date.now() - this.#started,
+      slowestMs: Math.round(this.#slowestMs),
     };
   }
 }

@@ -2,6 +2,7 @@
 // itself for embedding, its configuration, and the data-plane seam.
 
 export type { RoutesDocument } from './admin/edge-admin.js';
+export type { AccessLogEntry } from './dataplane/access-log.js';
 export type {
   BackendStatus,
   DataPlane,

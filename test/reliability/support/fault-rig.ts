@@ -6,7 +6,7 @@ import { expect } from 'vitest';
 import { BridgeProcess } from '../../bridge/support/bridge-process.js';
 import { DemoContainers } from '../../bridge/support/demo-containers.js';
 import { EdgeProcess } from '../../edge/support/edge-process.js';
-import { type LoadReport, SteadyLoad } from '../../support/steady-load.js';
+import { type LoadOptions, type LoadReport, SteadyLoad } from '../../support/steady-load.js';
 import { eventually } from '../../support/wait.js';
 
 /** True on CI (shorter faults), false on a workstation; WHARF_SOAK=1 lengthens them for `bench`. */
@@ -160,8 +160,8 @@ export class FaultRig {
     }
   }
 
-  startLoad(): SteadyLoad {
-    return SteadyLoad.start({ url: this.edge.url, host: this.host });
+  startLoad(options: Partial<LoadOptions> = {}): SteadyLoad {
+    return SteadyLoad.start({ url: this.edge.url, host: this.host, ...options });
   }
 
   /** Prints what the programs logged; call when a scenario fails. */

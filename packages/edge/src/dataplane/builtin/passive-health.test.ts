@@ -38,6 +38,12 @@ describe('PassiveHealth', () => {
     expect(health.ejectedUntil).toBe(10_000);
   });
 
+  it('a connect timeout ejects at once', () => {
+    const health = new PassiveHealth({ failureThreshold: 3, baseEjectionMs: 10_000 });
+    expect(health.recordFailure(0, { immediately: true })).toBe(true);
+    expect(health.ejectedUntil).toBe(10_000);
+  });
+
   it('a success in between resets the streak', () => {
     const health = new PassiveHealth();
     health.recordFailure(0);

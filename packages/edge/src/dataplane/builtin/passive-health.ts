@@ -8,7 +8,7 @@ export interface PassiveHealthOptions {
 
 /**
  * Passive health of one backend (address:port), from the outcomes of real requests: enough
- * connection failures in a row eject it for a while. Once ejected, it is on probation until a
+ * connection failures in a row (or one connect timeout) eject it for a while. Once ejected, it is on probation until a
  * response comes back: the first failure after the ejection ends ejects it again, for twice as
  * long (a host that vanished costs one slow request per ejection, not three). Whether an
  * ejection is honoured is the balancer's call (never more than half of a pool).
@@ -49,11 +49,16 @@ export class PassiveHealth {
     return this.#ejectedUntil > now;
   }
 
-  /** Records a failed connection; returns true when this failure ejected the backend. */
-  recordFailure(now: number): boolean {
+  /**
+   * Records a failed connection; returns true when this failure ejected the backend.
+   * `immediately` ejects without waiting for the streak: a connection that was not even
+   * accepted within the connect timeout (a host that vanished; one lost SYN is retransmitted
+   * well within it on any working network).
+   */
+  recordFailure(now: number, { immediately = false }: { readonly immediately?: boolean } = {}): boolean {
     this.#failures += 1;
     if (this.isEjected(now)) return false;
-    if (this.#failures < this.#threshold && this.#ejections === 0) return false;
+    if (this.#failures < this.#threshold && this.#ejections === 0 && !immediately) return false;
     const durationMs = Math.min(this.#maxMs, this.#baseMs * 2 ** this.#ejections);
     this.#ejections += 1;
     this.#ejectedUntil = now + durationMs;

@@ -632,9 +632,13 @@ export class ProxyHandler {
     exchange.status = status;
     this.#stats.record(exchange.pool!.id, status);
     let head = `HTTP/1.1 ${status} Switching Protocols\r\n`;
-    for (let index = 0; index + 1 < rawHeaders.length; index += 2)
-      head += `${rawHeaders[index]!.toString('latin1')}: ${rawHeaders[index + 1]!.toString('latin1')}\r\n`;
-    client.write(`${head}\r\n`, 'latin1');
+    for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
+      const name = rawHeaders[index]!.toString('latin1');
+      // The edge's own request id replaces any the backend sent, as on every response.
+      if (name.length === 12 && name.toLowerCase() === 'x-request-id') continue;
+      head += `${name}: ${rawHeaders[index + 1]!.toString('latin1')}\r\n`;
+    }
+    client.write(`${head}x-request-id: ${exchange.requestId}\r\n\r\n`, 'latin1');
     if (exchange.head && exchange.head.length > 0) upstream.write(exchange.head);
     (upstream as Socket).setNoDelay?.(true);
     (client as Socket).setNoDelay?.(true);
@@ -708,7 +712,7 @@ export class ProxyHandler {
   ): void {
     this.#stats.recordFailure(kind);
     const now = this.#now();
-    if (!backend.health.recordFailure(now)) return;
+    if (!backend.health.recordFailure(now, { immediately: kind === 'connect_timeout' })) return;
     // A backend whose connections time out has stopped answering (a host that vanished):
     // requests waiting on its open connections will not be answered either.
     const cancelled =

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATA_PLANES, dataPlaneEnv } from '../support/data-planes.js';
+import { EtcdServer } from '../support/etcd-server.js';
+import type { LoadReport } from '../support/steady-load.js';
+import { eventually } from '../support/wait.js';
+import { FaultRig, faultMs, recordResult, SCENARIO_TIMEOUT_MS } from './support/fault-rig.js';
+
+describe.each(DATA_PLANES)(
+  'fault: redeploy of the only replica (docker rm -f, docker run) under load (%s)',
+  { timeout: SCENARIO_TIMEOUT_MS },
+  (dataplane) => {
+    let etcd: EtcdServer;
+    let rig: FaultRig;
+
+    beforeAll(async () => {
+      etcd = await EtcdServer.start();
+      rig = await FaultRig.start({
+        scenario: 'redeploy',
+        etcd: [etcd.endpoint],
+        replicas: 1,
+        // The edge's defaults: the route is held 30 s, requests wait up to 10 s on it.
+        edgeEnv: { ...dataPlaneEnv(dataplane), WHARF_ROUTE_GRACE: '30s' },
+      });
+    });
+    afterAll(async () => {
+      await rig?.close();
+      await etcd?.close();
+    });
+
+    it('answers every GET: no 404 and no failure while the replacement starts', async () => {
+      const [name] = rig.names as [string];
+      // A request may be held for the whole WHARF_ROUTE_WAIT (10 s): the client waits longer.
+      const load = rig.startLoad({ timeoutMs: 15_000 });
+      let report: LoadReport;
+      let gapMs = 0;
+      try {
+        await eventually(() => expect(load.sent).toBeGreaterThan(200));
+        const removed = Date.now();
+        await rig.containers.remove(name);
+        await rig.startContainer(name);
+        await rig.waitRegistered([name]);
+        gapMs = Date.now() - removed;
+        const until = load.sent + faultMs(500, 300, 5_000);
+        await eventually(() => expect(load.sent).toBeGreaterThan(until), 60_000);
+      } finally {
+        report = await load.stop();
+      }
+      recordResult({
+        scenario: 'redeploy',
+        load: '4 keep-alive loops, ~5 ms apart, through the edge to the only wharf/demo replica',
+        fault: 'docker rm -f of the replica, then docker run of a new one with the same name and labels',
+        requestsSent: report.sent,
+        requestsFailed: report.failed,
+        failures: report.failures,
+        samples: report.samples,
+        registrationsLost: 0,
+        measured: { replacementRegisteredAfterMs: gapMs, slowestRequestMs: report.slowestMs },
+      });
+      expect(report.failures, rig.dump()).toEqual({});
+    });
+  },
+);
