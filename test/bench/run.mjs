@@ -30,6 +30,9 @@ const usage = `usage: npm run bench -- [${scenarios.map((s) => s.name).join('|')
   --workers <list>   proxy worker counts, e.g. 1,2 (default 1,2)
   --trials <n>       convergence/scale trials (default 20, quick 5)
   --profile          proxy: run wharf-edge with --cpu-prof into test/bench/results/tmp/
+  --baseline <dir>   proxy: also run the edge built in another checkout <dir> (its
+                     packages/edge/dist/main.js) as "wharf-edge-baseline", interleaved
+  --targets <list>   proxy: only these targets, e.g. wharf-edge,wharf-edge-baseline,nginx
   --render           only rewrite latest.md from latest.json`;
 
 function parseOptions(argv) {
@@ -44,6 +47,8 @@ function parseOptions(argv) {
       workers: { type: 'string' },
       trials: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      baseline: { type: 'string' },
+      targets: { type: 'string' },
       render: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -66,6 +71,8 @@ function parseOptions(argv) {
     trials: integer('trials', values.quick ? 5 : 20),
     workers: values.workers?.split(',').map(Number),
     profile: values.profile,
+    baseline: values.baseline,
+    targets: values.targets?.split(','),
     render: values.render,
   };
 }

@@ -74,11 +74,13 @@ export async function startEdge({
   waitReady = true,
   env = {},
   nodeArgs = [],
+  main = edgeMain,
+  name = 'wharf-edge',
 }) {
   const port = await freePort();
   const adminPort = await freePort();
   const spawnedAt = performance.now();
-  const handle = start('wharf-edge', process.execPath, [...nodeArgs, edgeMain], {
+  const handle = start(name, process.execPath, [...nodeArgs, main], {
     cpus,
     logDir,
     env: {

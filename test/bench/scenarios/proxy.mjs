@@ -1,6 +1,7 @@
 // Scenario "proxy": requests/s and latency through wharf-edge and peer proxies, same backend,
 // same load generator, interleaved rounds.
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { startEtcd } from '../lib/etcd.mjs';
 import { waitForHttp } from '../lib/http.mjs';
 import { groupUsage } from '../lib/processes.mjs';
@@ -27,9 +28,10 @@ function placement(workers) {
   return workers === 1 ? { proxy: '1', load: '0', backend: '0' } : { proxy: undefined, load: undefined };
 }
 
-async function startTargets({ workers, etcd, backend, cpus, profile }) {
+async function startTargets({ workers, etcd, backend, cpus, profile, baseline, only }) {
   const common = { backendPort: backend.port, workers, cpus };
-  const targets = [{ name: 'direct', port: backend.port, handle: backend.handle }];
+  const wanted = (name) => only === undefined || only.includes(name);
+  const targets = wanted('direct') ? [{ name: 'direct', port: backend.port, handle: backend.handle }] : [];
   if (edgeBuilt()) {
     // A CPU profile is written when the edge exits: open it in Chrome DevTools or speedscope.
     const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(resultsDir, 'tmp')}`] : [];
@@ -38,10 +40,18 @@ async function startTargets({ workers, etcd, backend, cpus, profile }) {
   } else {
     progress('proxy: packages/edge/dist/main.js missing (run npx tsc -b); wharf-edge skipped');
   }
+  if (baseline !== undefined) {
+    // Another build of the edge (e.g. main before a change), measured in the same rounds.
+    const main = join(resolve(baseline), 'packages/edge/dist/main.js');
+    if (!existsSync(main)) throw new Error(`--baseline: ${main} does not exist (build that checkout first)`);
+    const edge = await startEdge({ etcd: etcd.endpoint, workers, cpus, main, name: 'wharf-edge-baseline' });
+    targets.push({ name: 'wharf-edge-baseline', port: edge.port, handle: edge.handle });
+  }
+  // nginx is the reference every ratio is taken against: always measured.
   targets.push({ name: 'nginx', ...(await startNginxProxy(common)) });
-  targets.push({ name: 'haproxy', ...(await startHaproxy(common)) });
-  targets.push({ name: 'caddy', ...(await startCaddy(common)) });
-  targets.push({ name: 'redbird', ...(await startRedbird(common)) });
+  if (wanted('haproxy')) targets.push({ name: 'haproxy', ...(await startHaproxy(common)) });
+  if (wanted('caddy')) targets.push({ name: 'caddy', ...(await startCaddy(common)) });
+  if (wanted('redbird')) targets.push({ name: 'redbird', ...(await startRedbird(common)) });
   for (const target of targets) {
     target.url = `http://127.0.0.1:${target.port}`;
     const since = performance.now();
@@ -112,6 +122,8 @@ export async function run({ options, signal }) {
         backend,
         cpus: cpus.proxy,
         profile: options.profile,
+        baseline: options.baseline,
+        only: options.targets,
       });
       try {
         for (const target of targets) {
@@ -193,6 +205,26 @@ export function compareToNginx(rows) {
   return compared;
 }
 
+/**
+ * The edge against another build of itself measured in the same rounds (`--baseline`): medians
+ * of per-round ratios of throughput and of CPU time per request.
+ */
+export function compareToBaseline(rows) {
+  const edge = rows['wharf-edge']?.rounds;
+  const baseline = rows['wharf-edge-baseline']?.rounds;
+  if (!edge || !baseline) return undefined;
+  const cpuPerRequest = (r) => (r.requestsPerSecond > 0 ? (r.cpuCores / r.requestsPerSecond) * 1e6 : null);
+  return {
+    throughputRatio: round(
+      median(edge.map((r, i) => r.requestsPerSecond / baseline[i].requestsPerSecond)),
+      2,
+    ),
+    cpuPerRequestRatio: round(median(edge.map((r, i) => cpuPerRequest(r) / cpuPerRequest(baseline[i]))), 2),
+    cpuPerRequestMicros: round(median(edge.map(cpuPerRequest)), 1),
+    baselineCpuPerRequestMicros: round(median(baseline.map(cpuPerRequest)), 1),
+  };
+}
+
 export function bars(result) {
   return result.runs
     .filter((r) => r.sizes.small['wharf-edge'])
@@ -240,6 +272,13 @@ export function markdown(result) {
             `${row.requestsPerCpuSecond} | ${row.efficiencyToNginx} | ${row.errors} |`,
         );
       }
+      const versus = compareToBaseline(rows);
+      if (versus)
+        lines.push(
+          '',
+          `wharf-edge vs wharf-edge-baseline (medians of per-round ratios): ${versus.throughputRatio}× req/s, ` +
+            `${versus.cpuPerRequestRatio}× CPU per request (${versus.cpuPerRequestMicros} vs ${versus.baselineCpuPerRequestMicros} µs)`,
+        );
       lines.push('');
     }
   }
