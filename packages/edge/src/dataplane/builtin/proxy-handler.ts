@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockList, Socket } from 'node:net';
-import { type Duplex, PassThrough } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import type { Logger } from '@wharf/core';
 import { silentLogger } from '@wharf/core';
 import type { Dispatcher } from 'undici';
@@ -8,19 +8,20 @@ import { normaliseHost } from '../../routing/host-name.js';
 import type { RouteEndpoint, RoutePool, RouteTable } from '../../routing/route-table.js';
 import type { AccessLog } from '../access-log.js';
 import { RouteStats } from '../route-stats.js';
-import type { Backend, Cancellable } from './backend.js';
+import type { Backend } from './backend.js';
 import type { BackendRegistry } from './backend-registry.js';
 import { sendError, sendSocketError } from './error-response.js';
+import { EXCHANGE, Exchange, type WithExchange } from './exchange.js';
 import {
   downstreamResponseHeaders,
   type ForwardedFor,
   peerAddress,
-  type UpstreamHeaders,
   upstreamRequestHeaders,
 } from './forwarded-headers.js';
 import { HostChanges } from './host-changes.js';
 import { RequestIds } from './request-ids.js';
 import { StartupGate } from './startup-gate.js';
+import { UpstreamAttempt } from './upstream-attempt.js';
 import {
   BackendLostError,
   ClientGoneError,
@@ -75,207 +76,12 @@ const CLIENT_ERRORS: Readonly<Record<string, readonly [number, string]>> = {
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'request headers not complete in time'],
 };
 
-/** One client request (or WebSocket handshake) as it is forwarded, possibly to several endpoints in turn. */
-class Exchange {
-  readonly proxy: ProxyHandler;
-  readonly req: IncomingMessage;
-  /** The client's response (HTTP), or undefined for a WebSocket handshake (`socket`). */
-  readonly res: ServerResponse | undefined;
-  readonly socket: Duplex | undefined;
-  /** Bytes the client sent after its handshake (WebSocket). */
-  readonly head: Buffer | undefined;
-  readonly requestId: string;
-  /** Epoch ms it arrived; only taken when the access log is on. */
-  readonly arrivedAt: number;
-  /** The normalised Host, once valid. */
-  host = '';
-  pool: RoutePool | undefined;
-  headers: UpstreamHeaders | undefined;
-  hasBody = false;
-  retryable = false;
-  /**
-   * Endpoints already tried and failed, in order. By identity: an endpoint registered again
-   * (a replacement on the same address) is a new object in a newer table, and may be tried.
-   */
-  tried: RouteEndpoint[] | undefined;
-  attempt: Attempt | undefined;
-  /** The endpoint of the latest attempt. */
-  endpoint: RouteEndpoint | undefined;
-  /** Why the latest attempt failed, for the 502 when nothing else can be tried. */
-  failure: string | undefined;
-  /** The client got its answer (or the start of it), or went away: nothing more is sent. */
-  done = false;
-  /** Status answered (0 until then). */
-  status = 0;
-  /** Response body bytes sent to the client. */
-  bytes = 0;
-  /** Epoch ms until which it may wait for a newer table (0: never waited). */
-  waitUntil = 0;
-  /** It waited on a held route. */
-  held = false;
-  drainHooked = false;
-
-  constructor(
-    proxy: ProxyHandler,
-    req: IncomingMessage,
-    res: ServerResponse | undefined,
-    socket: Duplex | undefined,
-    head: Buffer | undefined,
-    requestId: string,
-    arrivedAt: number,
-  ) {
-    this.proxy = proxy;
-    this.req = req;
-    this.res = res;
-    this.socket = socket;
-    this.head = head;
-    this.requestId = requestId;
-    this.arrivedAt = arrivedAt;
-  }
-
-  get upgrade(): boolean {
-    return this.res === undefined;
-  }
-
-  /** A retry may replay it: it has no body, or its connection never came up (the body is unread). */
-  replayable(attempt: Attempt): boolean {
-    return this.retryable && (!this.hasBody || !attempt.connected);
-  }
-}
-
-/**
- * One try of an exchange against one endpoint: undici's dispatch handler for it. Per-request
- * state lives on this object and the shared methods below, so a request allocates no closures
- * (the request path is dominated by Node's HTTP server and undici; this keeps the edge's own
- * share small).
- */
-class Attempt implements Dispatcher.DispatchHandler, Cancellable {
-  readonly proxy: ProxyHandler;
-  readonly exchange: Exchange;
-  readonly endpoint: RouteEndpoint;
-  readonly backend: Backend;
-  readonly started = performance.now();
-  /** The request body as undici reads it; piped from the client once the connection is up. */
-  readonly body: PassThrough | null;
-  controller: Dispatcher.DispatchController | undefined;
-  /** The request was handed to an open connection. */
-  connected = false;
-  responded = false;
-  settled = false;
-
-  constructor(proxy: ProxyHandler, exchange: Exchange, endpoint: RouteEndpoint, backend: Backend) {
-    this.proxy = proxy;
-    this.exchange = exchange;
-    this.endpoint = endpoint;
-    this.backend = backend;
-    // undici destroys the body it was given when the upload ends or fails; a pass-through of
-    // its own keeps that from destroying the client's request (and with it the chance of a 502).
-    this.body = exchange.hasBody ? new PassThrough() : null;
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    this.connected = true;
-    if (this.exchange.done) {
-      controller.abort(new ClientGoneError());
-      return;
-    }
-    // The body is streamed only now: a refused connection leaves it unread, so the request may
-    // still go to another endpoint.
-    if (this.body !== null) this.exchange.req.pipe(this.body);
-  }
-
-  onResponseStart(
-    controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: Record<string, string | string[] | undefined>,
-    statusMessage?: string,
-  ): void {
-    if (statusCode < 200) {
-      // Informational answers are not passed on; a 101 without an `Upgrade` undici would take
-      // for one, and the request would wait for a final answer that never comes.
-      if (statusCode === 101)
-        controller.abort(
-          new InvalidUpstreamResponseError('101 Switching Protocols to a request that asked for no upgrade'),
-        );
-      return;
-    }
-    this.proxy.respond(this, controller, statusCode, headers, statusMessage);
-  }
-
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    const exchange = this.exchange;
-    exchange.bytes += chunk.length;
-    const client = exchange.res ?? exchange.socket!;
-    if (!client.write(chunk)) {
-      controller.pause();
-      if (!exchange.drainHooked) {
-        exchange.drainHooked = true;
-        (client as WithExchange<Duplex>)[EXCHANGE] = exchange;
-        client.on('drain', onClientDrain);
-      }
-    }
-  }
-
-  onResponseEnd(): void {
-    this.#settle();
-    const exchange = this.exchange;
-    if (exchange.res) exchange.res.end();
-    else exchange.socket?.end();
-  }
-
-  onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
-    this.#settle();
-    this.proxy.attemptFailed(this, error);
-  }
-
-  onRequestUpgrade(
-    controller: Dispatcher.DispatchController,
-    statusCode: number,
-    _headers: unknown,
-    socket: Duplex,
-  ): void {
-    this.#settle();
-    this.responded = true;
-    const raw = (controller as { rawHeaders?: Buffer[] | null }).rawHeaders ?? [];
-    this.proxy.tunnel(this, statusCode, raw, socket);
-  }
-
-  cancelIfReplayable(reason: Error): boolean {
-    if (this.responded || this.settled || this.controller === undefined) return false;
-    if (!this.exchange.replayable(this)) return false;
-    this.controller.abort(reason);
-    return true;
-  }
-
-  /** The client went away: stop whatever runs upstream for it. */
-  cancel(): void {
-    if (!this.settled) this.controller?.abort(new ClientGoneError());
-  }
-
-  #settle(): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.backend.active -= 1;
-    this.backend.awaiting.delete(this);
-  }
-}
-
-// Per-request state rides on the emitters, so the listeners below are shared functions rather
-// than closures allocated for every request.
-const EXCHANGE = Symbol('wharf.exchange');
-type WithExchange<T> = T & { [EXCHANGE]?: Exchange };
-
 function onClientClose(this: WithExchange<ServerResponse>): void {
   const exchange = this[EXCHANGE]!;
   // The client went away before the response was complete: cancel the upstream request.
   if (!this.writableFinished) exchange.attempt?.cancel();
   exchange.done = true;
   exchange.proxy.logExchange(exchange);
-}
-
-function onClientDrain(this: WithExchange<Duplex>): void {
-  this[EXCHANGE]!.attempt?.controller?.resume();
 }
 
 /**
@@ -512,7 +318,7 @@ export class ProxyHandler {
       this.#forward(exchange);
       return;
     }
-    const attempt = new Attempt(this, exchange, endpoint, backend);
+    const attempt = new UpstreamAttempt(this, exchange, endpoint, backend);
     exchange.attempt = attempt;
     exchange.endpoint = endpoint;
     backend.active += 1;
@@ -584,7 +390,7 @@ export class ProxyHandler {
 
   /** The upstream response headers arrived: pass them on and stream the body. */
   respond(
-    attempt: Attempt,
+    attempt: UpstreamAttempt,
     controller: Dispatcher.DispatchController,
     status: number,
     upstreamHeaders: Record<string, string | string[] | undefined>,
@@ -618,7 +424,7 @@ export class ProxyHandler {
   }
 
   /** The backend accepted a WebSocket handshake: pass its answer on and join the two sockets. */
-  tunnel(attempt: Attempt, status: number, rawHeaders: readonly Buffer[], upstream: Duplex): void {
+  tunnel(attempt: UpstreamAttempt, status: number, rawHeaders: readonly Buffer[], upstream: Duplex): void {
     const { exchange, backend } = attempt;
     const client = exchange.socket!;
     if (backend.health.recordSuccess())
@@ -657,7 +463,7 @@ export class ProxyHandler {
   }
 
   /** The upstream attempt failed: retry on another endpoint when that is safe, else 502/504. */
-  attemptFailed(attempt: Attempt, error: Error): void {
+  attemptFailed(attempt: UpstreamAttempt, error: Error): void {
     const { exchange, backend, endpoint } = attempt;
     const failure = classifyUpstreamError(error, attempt.connected);
     if (attempt.responded) {
