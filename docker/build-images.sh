@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
-# Builds wharf's images: wharf/demo, and with `all` (the default) wharf/bridge and wharf/edge.
-# Base images come first from stand-ins.sh (present, pulled, or built offline). Unchanged
-# inputs hit Docker's layer cache, so a second run takes seconds.
+# Builds wharf's images: wharf/demo; with `stack` also wharf/bridge and wharf/edge (what
+# `./run.sh up` runs); with `all` (the default, what the tests need) also wharf-test/host, the
+# simulated Docker host of the multi-host tests, built once (debootstrap, about two minutes)
+# and kept. Base images come first from stand-ins.sh (present, pulled, or built offline).
+# Unchanged inputs hit Docker's layer cache, so a second run takes seconds.
 #
-# Usage: docker/build-images.sh [demo|all]      VERBOSE=1 shows docker build's output
+# Usage: docker/build-images.sh [demo|stack|all]      VERBOSE=1 shows docker build's output
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 what=${1:-all}
 case $what in
-  demo | all) ;;
+  demo | stack) "$root/docker/stand-ins.sh" ;;
+  all) "$root/docker/stand-ins.sh" host ;;
   *)
-    echo "usage: $0 [demo|all]" >&2
+    echo "usage: $0 [demo|stack|all]" >&2
     exit 2
     ;;
 esac
-
-"$root/docker/stand-ins.sh"
 
 # Certificates this machine trusts beyond the public roots (Debian keeps locally added CAs in
 # /usr/local/share/ca-certificates; BUILD_CA_CERTS_FILE names another PEM file). Where the
@@ -64,7 +65,7 @@ build() {
 }
 
 build wharf/demo docker/demo.Dockerfile "$root/docker"
-if [[ $what == all ]]; then
+if [[ $what != demo ]]; then
   build wharf/bridge docker/bridge.Dockerfile "$root"
   build wharf/edge docker/edge.Dockerfile "$root"
 fi

