@@ -11,6 +11,12 @@ export interface LoadOptions {
   readonly concurrency?: number;
   /** Pause between one loop's requests, in ms (default 5): steady, not flat out, on 2 cores. */
   readonly pauseMs?: number;
+  /**
+   * Open loop instead: this many requests per second on a fixed schedule, whatever is still in
+   * flight. Loops that wait for each answer send nothing while a request hangs, so they hide
+   * the requests a hanging backend would have cost; a schedule does not.
+   */
+  readonly ratePerSecond?: number;
   /** Per-request timeout, in ms (default 5,000). */
   readonly timeoutMs?: number;
 }
@@ -28,6 +34,8 @@ export interface LoadReport {
   readonly durationMs: number;
   /** The longest any request took, answered or not. */
   readonly slowestMs: number;
+  /** When the first and the last failed request were sent, in ms after the start; null if none failed. */
+  readonly failedBetweenMs: readonly [number, number] | null;
 }
 
 /**
@@ -44,18 +52,25 @@ export class SteadyLoad {
   #sent = 0;
   #ok = 0;
   #slowestMs = 0;
+  #failedBetweenMs: [number, number] | null = null;
   #loops: Promise<void>[] = [];
   #started = 0;
 
   constructor(options: LoadOptions) {
-    this.#options = { path: '/', concurrency: 4, pauseMs: 5, timeoutMs: 5_000, ...options };
-    this.#agent = new Agent({ keepAlive: true, maxSockets: this.#options.concurrency });
+    this.#options = { path: '/', concurrency: 4, pauseMs: 5, timeoutMs: 5_000, ratePerSecond: 0, ...options };
+    this.#agent = new Agent({
+      keepAlive: true,
+      maxSockets: this.#options.ratePerSecond > 0 ? Number.POSITIVE_INFINITY : this.#options.concurrency,
+    });
   }
 
   static start(options: LoadOptions): SteadyLoad {
     const load = new SteadyLoad(options);
     load.#started = Date.now();
-    load.#loops = Array.from({ length: load.#options.concurrency }, () => load.#loop());
+    load.#loops =
+      load.#options.ratePerSecond > 0
+        ? [load.#schedule()]
+        : Array.from({ length: load.#options.concurrency }, () => load.#loop());
     return load;
   }
 
@@ -79,22 +94,41 @@ export class SteadyLoad {
   async #loop(): Promise<void> {
     const signal = this.#controller.signal;
     while (!signal.aborted) {
-      this.#sent += 1;
-      const started = performance.now();
-      const outcome = await this.#once();
-      this.#slowestMs = Math.max(this.#slowestMs, performance.now() - started);
-      if (outcome.ok) {
-        this.#ok += 1;
-        if (outcome.servedBy) this.#servedBy[outcome.servedBy] = (this.#servedBy[outcome.servedBy] ?? 0) + 1;
-      } else {
-        this.#failures[outcome.reason] = (this.#failures[outcome.reason] ?? 0) + 1;
-        // Keep a few of each kind, so connection errors cannot hide an HTTP answer.
-        const sample = `${outcome.reason} ${outcome.detail}`;
-        if (this.#samples.filter((seen) => seen.startsWith(`${outcome.reason} `)).length < 2) {
-          this.#samples.push(sample);
-        }
-      }
+      await this.#request();
       await sleep(this.#options.pauseMs, undefined, { signal }).catch(() => {});
+    }
+  }
+
+  /** Open loop: request number n leaves at start + n / rate, never later because of another. */
+  async #schedule(): Promise<void> {
+    const signal = this.#controller.signal;
+    const inFlight = new Set<Promise<void>>();
+    const intervalMs = 1_000 / this.#options.ratePerSecond;
+    for (let next = Date.now(); !signal.aborted; next += intervalMs) {
+      const request = this.#request().finally(() => inFlight.delete(request));
+      inFlight.add(request);
+      await sleep(Math.max(0, next + intervalMs - Date.now()), undefined, { signal }).catch(() => {});
+    }
+    await Promise.all(inFlight);
+  }
+
+  async #request(): Promise<void> {
+    this.#sent += 1;
+    const started = performance.now();
+    const sentAtMs = Date.now() - this.#started;
+    const outcome = await this.#once();
+    this.#slowestMs = Math.max(this.#slowestMs, performance.now() - started);
+    if (outcome.ok) {
+      this.#ok += 1;
+      if (outcome.servedBy) this.#servedBy[outcome.servedBy] = (this.#servedBy[outcome.servedBy] ?? 0) + 1;
+    } else {
+      this.#failures[outcome.reason] = (this.#failures[outcome.reason] ?? 0) + 1;
+      this.#failedBetweenMs = [this.#failedBetweenMs?.[0] ?? sentAtMs, sentAtMs];
+      // Keep a few of each kind, so connection errors cannot hide an HTTP answer.
+      const sample = `${outcome.reason} ${outcome.detail}`;
+      if (this.#samples.filter((seen) => seen.startsWith(`${outcome.reason} `)).length < 2) {
+        this.#samples.push(sample);
+      }
     }
   }
 
@@ -152,6 +186,7 @@ export class SteadyLoad {
       servedBy: { ...this.#servedBy },
       durationMs: Date.now() - this.#started,
       slowestMs: Math.round(this.#slowestMs),
+      failedBetweenMs: this.#failedBetweenMs,
     };
   }
 }

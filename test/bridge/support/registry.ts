@@ -6,8 +6,9 @@ type Etcd = ReturnType<typeof createEtcdClient>;
 export class RegistryProbe {
   readonly client: Etcd;
 
-  constructor(endpoint: string) {
-    this.client = createEtcdClient({ endpoints: [endpoint] });
+  /** One endpoint, or several members of a cluster. */
+  constructor(endpoints: string | readonly string[]) {
+    this.client = createEtcdClient({ endpoints: typeof endpoints === 'string' ? [endpoints] : endpoints });
   }
 
   async record(key: string): Promise<EndpointRecord | undefined> {
@@ -21,6 +22,12 @@ export class RegistryProbe {
     return new Map(
       Object.entries(values).map(([key, value]) => [key, JSON.parse(value) as Record<string, unknown>]),
     );
+  }
+
+  /** Every key under `prefix` with the lease it lives on (`'0'`: none). */
+  async leases(prefix = '/wharf/'): Promise<Map<string, string>> {
+    const response = await this.client.getAll().prefix(prefix).exec();
+    return new Map(response.kvs.map((kv) => [kv.key.toString(), kv.lease]));
   }
 
   /**

@@ -178,7 +178,10 @@ export class FaultRig {
 }
 
 export function describeLoad(report: LoadReport): string {
-  return `${report.sent} requests in ${(report.durationMs / 1000).toFixed(1)} s, ${report.failed} failed ${JSON.stringify(report.failures)}`;
+  const window = report.failedBetweenMs
+    ? ` (sent ${(report.failedBetweenMs[0] / 1000).toFixed(1)}–${(report.failedBetweenMs[1] / 1000).toFixed(1)} s after the start)`
+    : '';
+  return `${report.sent} requests in ${(report.durationMs / 1000).toFixed(1)} s, ${report.failed} failed ${JSON.stringify(report.failures)}${window}`;
 }
 
 /** One row of docs/reliability.md's table, as measured. */
@@ -194,6 +197,8 @@ export interface ScenarioResult {
   readonly registrationsLost: number;
   /** Other measurements (ms) named by what they measure. */
   readonly measured: Readonly<Record<string, number>>;
+  /** Anything else worth keeping with the figures (per-phase load reports, say). */
+  readonly notes?: Readonly<Record<string, unknown>>;
 }
 
 /** Prints a result and keeps it under test/artifacts/reliability/ for the docs table. */
