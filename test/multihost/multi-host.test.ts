@@ -1,0 +1,429 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { RegistryProbe } from '../bridge/support/registry.js';
+import {
+  describeLoad,
+  faultMs,
+  recordResult,
+  SCENARIO_TIMEOUT_MS,
+  SOAK,
+} from '../reliability/support/fault-rig.js';
+import { MultiHostStack, type Replica, STACK_IMAGES } from '../support/multi-host-stack.js';
+import type { SimulatedHost } from '../support/simulated-host.js';
+import { SimulatedHosts } from '../support/simulated-hosts.js';
+import { type LoadReport, SteadyLoad } from '../support/steady-load.js';
+import { eventually } from '../support/wait.js';
+
+// Three simulated Docker hosts (each its own dockerd and address, test/support/simulated-hosts.ts),
+// wharf deployed on them as docs/multi-host.md deploys it on real ones: one etcd member, one
+// host-mode bridge, one edge and one wharf/demo replica per host. Every scenario sends traffic
+// through the edges from this machine, breaks something, and measures; the figures go to
+// test/artifacts/reliability/multihost-*.json (docs/reliability.md). The hosts are shared by
+// the scenarios, in this order; each leaves every edge converged (checked by the next test),
+// and host loss, which leaves a host dead, comes last.
+
+const TTL_MS = 4_000;
+/** Requests per second through each edge, on a fixed schedule (see SteadyLoad's open loop). */
+const RATE = 25;
+/** Below the load's 5 s timeout, so a request the edge could not get answered fails with a 504 naming the backend. */
+const UPSTREAM_TIMEOUT = '3s';
+const LOAD = `open loop, ${RATE} requests/s through each edge named, GET / with Host demo.localhost, 5 s timeout; edges with WHARF_UPSTREAM_TIMEOUT=${UPSTREAM_TIMEOUT}`;
+const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
+
+let hosts: SimulatedHosts;
+let stack: MultiHostStack;
+/** Loads not stopped yet: a failed test's are stopped after it. */
+const running = new Set<SteadyLoad>();
+
+beforeAll(async () => {
+  const started = Date.now();
+  hosts = await SimulatedHosts.start({
+    name: `wharf-mh-${randomBytes(3).toString('hex')}`,
+    count: 3,
+    images: STACK_IMAGES,
+  });
+  const hostsReady = Date.now();
+  stack = await MultiHostStack.start(hosts, { ttl: `${TTL_MS / 1_000}s`, upstreamTimeout: UPSTREAM_TIMEOUT });
+  console.log(
+    `[multihost] 3 hosts with images in ${((hostsReady - started) / 1_000).toFixed(1)} s, ` +
+      `wharf routing on them ${((Date.now() - hostsReady) / 1_000).toFixed(1)} s later`,
+  );
+}, 300_000);
+
+afterEach(async () => {
+  await stopLoads([...running]);
+});
+
+afterAll(async () => {
+  await hosts?.close();
+}, 120_000);
+
+describe(
+  'wharf on three simulated hosts, one etcd cluster',
+  { timeout: SOAK ? SCENARIO_TIMEOUT_MS : 90_000 },
+  () => {
+    it('cross-host routing: every edge routes to the replicas on every host, at addresses the others reach', async () => {
+      keepLogsOnFailure('routing');
+      for (const edge of hosts.hosts) {
+        const routed = (await stack.routes(edge)).table.hosts.find((entry) => entry.host === stack.httpHost);
+        const endpoints = routed?.routes[0]?.endpoints ?? [];
+        expect(endpoints.map((endpoint) => endpoint.id).sort()).toEqual(
+          stack.replicas.map((replica) => stack.instanceId(replica)).sort(),
+        );
+        for (const replica of stack.replicas) {
+          // The record says: this replica's host's own address and the port published there.
+          expect(endpoints.find((endpoint) => endpoint.id === stack.instanceId(replica))).toMatchObject({
+            address: replica.host.address,
+            port: replica.port,
+            state: 'serving',
+          });
+        }
+      }
+      const reports = await underLoad(hosts.hosts, () => sleep(3_000));
+      expectNoFailures(reports, hosts.hosts);
+      for (const [index, report] of reports.entries()) {
+        // Answers from every replica, so from the two other hosts too, through each host's edge.
+        expect(Object.keys(report.servedBy).sort(), hosts.hosts[index]!.name).toEqual(
+          stack.replicas.map((replica) => replica.instance).sort(),
+        );
+      }
+      record('routing', {
+        fault: 'none: 3 hosts, 1 replica each; every edge must answer from the replicas on all three',
+        reports,
+        measured: Object.fromEntries(
+          reports.map((report, index) => [
+            `${hosts.hosts[index]!.name}EdgeHostsServing`,
+            Object.keys(report.servedBy).length,
+          ]),
+        ),
+      });
+    });
+
+    it('converges after routing', () => expectConverged(stack.liveHosts));
+
+    it('relocation: start on another host, docker stop here, under load: 0 failed', async () => {
+      keepLogsOnFailure('relocation');
+      const origin = stack.replicas[0]!.host;
+      const target = hosts.others(origin)[0]!;
+      const measured: Record<string, number> = {};
+      // There and back, so the next scenarios find one replica per host again.
+      const loadStarted = Date.now();
+      const reports = await underLoad(hosts.hosts, async () => {
+        await relocate(stack.replicas[0]!, target, measured, 'there', loadStarted);
+        await relocate(stack.replicas.at(-1)!, origin, measured, 'back', loadStarted);
+        await sleep(1_000);
+      });
+      record('relocation', {
+        fault: `a demo replica moved from ${origin.name} to ${target.name} and back: each time a new one started on the other host, then the old one stopped (docker stop; it serves 500 ms after SIGTERM)`,
+        reports,
+        measured,
+      });
+      expectNoFailures(reports, hosts.hosts);
+    });
+
+    it('converges after relocation', () => expectConverged(stack.liveHosts));
+
+    it('partition longer than the TTL: keys expire, the cut edge keeps its table, all back ≤ 2 s after the heal', async () => {
+      keepLogsOnFailure('partition');
+      const cut = await followerWithReplica();
+      const majority = hosts.others(cut);
+      const registry = new RegistryProbe(stack.etcdEndpoints(majority));
+      const cutKeys = (leases: Map<string, string>) => [...leases.keys()].filter((key) => ownedBy(key, cut));
+      const measured: Record<string, number> = {};
+      try {
+        const before = await registry.leases();
+        const leaseBefore = before.get(`/wharf/bridges/${cut.name}-bridge`);
+        const cutKeyCount = stack.replicas.filter((replica) => replica.host === cut).length + 1;
+        expect(cutKeys(before)).toHaveLength(cutKeyCount);
+        const tableBefore = await stack.routes(cut);
+
+        const untilExpiry = startLoads(majority);
+        await sleep(1_000);
+        await hosts.partition(cut);
+        const cutAt = Date.now();
+        await eventually(async () => expect(cutKeys(await registry.leases())).toEqual([]), TTL_MS * 3);
+        measured.keysGoneAfterCutMs = Date.now() - cutAt;
+        await stack.waitRouted(
+          stack.replicas.filter((replica) => replica.host !== cut),
+          majority,
+        );
+        measured.otherEdgesRouteAroundItAfterCutMs = Date.now() - cutAt;
+        // Stopping waits for requests still hanging (up to their timeout); the cut goes on meanwhile.
+        const duringExpiry = stopLoads(untilExpiry);
+
+        // Cut off, past its TTL: the others route without it, and its own edge keeps its last
+        // table and answers from it (its own replica at least; the others are out of its reach).
+        const afterExpiry = startLoads(majority);
+        const [cutEdge] = startLoads([cut], { rate: 10, timeoutMs: 2_000 }) as [SteadyLoad];
+        const heldUntil = cutAt + TTL_MS + faultMs(2_000, 1_000, 30_000);
+        await sleep(Math.max(0, heldUntil - Date.now()));
+        const tableDuring = await stack.routes(cut);
+        const ownReplica = stack.replicas.find((replica) => replica.host === cut)!;
+        expect(tableDuring.revision).toBe(tableBefore.revision);
+        expect(tableDuring.table.hosts).toEqual(tableBefore.table.hosts);
+        await eventually(() => expect(cutEdge.servedByNow[ownReplica.instance]).toBeGreaterThan(0), 5_000);
+        const [cutEdgeReport] = (await stopLoads([cutEdge])) as [LoadReport];
+        const cutEdgeOwnAnswers = cutEdgeReport.servedBy[ownReplica.instance] ?? 0;
+        measured.cutMs = Date.now() - cutAt;
+
+        await cut.heal();
+        const healedAt = Date.now();
+        const afterHeal = startLoads(hosts.hosts);
+        await eventually(
+          async () => expect(cutKeys(await registry.leases())).toHaveLength(cutKeyCount),
+          10_000,
+        );
+        measured.keysBackAfterHealMs = Date.now() - healedAt;
+        await stack.waitRouted(stack.replicas);
+        measured.everyEdgeRoutesAllAfterHealMs = Date.now() - healedAt;
+        await sleep(1_000);
+        const [beforeExpiry, expired, healed] = [
+          await duringExpiry,
+          await stopLoads(afterExpiry),
+          await stopLoads(afterHeal),
+        ];
+
+        // Nothing stale, nothing twice: one key per running replica and per bridge, the cut
+        // host's on a new lease, each record at its host's address.
+        const after = await registry.leases();
+        expect([...after.keys()].sort()).toEqual(
+          [
+            ...stack.replicas.map((replica) => `/wharf/services/demo/${stack.instanceId(replica)}`),
+            ...hosts.hosts.map((host) => `/wharf/bridges/${host.name}-bridge`),
+          ].sort(),
+        );
+        expect(new Set(cutKeys(after).map((key) => after.get(key)))).toEqual(
+          new Set([after.get(`/wharf/bridges/${cut.name}-bridge`)]),
+        );
+        expect(after.get(`/wharf/bridges/${cut.name}-bridge`)).not.toBe(leaseBefore);
+        for (const [key, record] of await registry.all('/wharf/services/demo/')) {
+          const replica = stack.replicas.find((candidate) =>
+            key.endsWith(`/${stack.instanceId(candidate)}`),
+          )!;
+          expect(record.address, key).toBe(replica.host.address);
+        }
+
+        record('partition', {
+          fault: `${cut.name} (an etcd follower) cut off from the other hosts (iptables DROP both ways) for ${(measured.cutMs / 1_000).toFixed(1)} s, TTL ${TTL_MS / 1_000} s, then healed`,
+          reports: [...beforeExpiry, ...expired, ...healed],
+          measured: {
+            ...measured,
+            cutEdgeOwnReplicaAnswers: cutEdgeOwnAnswers,
+            cutEdgeTableRevisionKept: tableDuring.revision,
+          },
+          notes: {
+            beforeExpiry: beforeExpiry.map(describeLoad),
+            afterExpiry: expired.map(describeLoad),
+            afterHeal: healed.map(describeLoad),
+            cutEdge: describeLoad(cutEdgeReport),
+          },
+        });
+        expect(measured.keysGoneAfterCutMs).toBeLessThanOrEqual(TTL_MS + 1_000);
+        expect(measured.keysBackAfterHealMs).toBeLessThanOrEqual(2_000);
+        expectNoFailures(expired, majority);
+        expectNoFailures(healed, hosts.hosts);
+      } finally {
+        await cut.heal();
+        registry.close();
+      }
+    });
+
+    it('converges after the partition', () => expectConverged(stack.liveHosts));
+
+    it('host loss: docker kill of a whole host under load, keys gone ≤ TTL + 1 s, quorum kept, ≤ 0.1 % failed', async () => {
+      keepLogsOnFailure('host-loss');
+      const lost = await followerWithReplica();
+      const survivors = hosts.others(lost);
+      const registry = new RegistryProbe(stack.etcdEndpoints(survivors));
+      const measured: Record<string, number> = {};
+      try {
+        expect([...(await registry.leases()).keys()].filter((key) => ownedBy(key, lost))).toHaveLength(
+          stack.replicas.filter((replica) => replica.host === lost).length + 1,
+        );
+        const untilExpiry = startLoads(survivors);
+        await sleep(1_000);
+        await stack.killHost(lost);
+        const killedAt = Date.now();
+        await eventually(
+          async () =>
+            expect([...(await registry.leases()).keys()].filter((key) => ownedBy(key, lost))).toEqual([]),
+          TTL_MS * 3,
+        );
+        measured.keysGoneAfterKillMs = Date.now() - killedAt;
+        await stack.waitRouted(stack.replicas, survivors);
+        measured.edgesRouteAroundItAfterKillMs = Date.now() - killedAt;
+        const beforeExpiry = await stopLoads(untilExpiry);
+
+        // Two members of three: a linearizable read needs the quorum, and a leader answers.
+        const status = await registry.client.maintenance.status();
+        expect(status.leader).not.toBe('0');
+        await registry.client.get('/wharf/bridges/').exec();
+
+        const expired = await underLoad(survivors, () => sleep(3_000));
+        const failed = beforeExpiry.reduce((sum, report) => sum + report.failed, 0);
+        const sent = beforeExpiry.reduce((sum, report) => sum + report.sent, 0);
+        measured.failedPerMilleBeforeExpiry = Math.round((failed / sent) * 10_000) / 10;
+        measured.slowestRequestMs = Math.max(...beforeExpiry.map((report) => report.slowestMs));
+        record('host-loss', {
+          fault: `${lost.name} (an etcd follower, with its bridge, edge and replica) SIGKILLed as a whole (docker kill), TTL ${TTL_MS / 1_000} s`,
+          reports: [...beforeExpiry, ...expired],
+          measured,
+          notes: { beforeExpiry: beforeExpiry.map(describeLoad), afterExpiry: expired.map(describeLoad) },
+        });
+        expect(measured.keysGoneAfterKillMs).toBeLessThanOrEqual(TTL_MS + 1_000);
+        expectNoFailures(expired, survivors);
+        // The target: retried onto the other hosts, at most 1 in 1,000 fails.
+        expect(failed, beforeExpiry.map(describeLoad).join('\n')).toBeLessThanOrEqual(sent / 1_000);
+      } finally {
+        registry.close();
+      }
+    });
+
+    it('converges after the host loss', () => expectConverged(stack.liveHosts));
+  },
+);
+
+/**
+ * A host to cut off or lose: one that runs a replica (else the edges would lose nothing) and
+ * whose etcd member follows. Losing the leader adds an election to every figure, and the new
+ * leader renews every lease once (by its election timeout), which delays expiry past the TTL.
+ */
+async function followerWithReplica(): Promise<SimulatedHost> {
+  const leader = await stack.etcdLeader();
+  const host = stack.liveHosts.find(
+    (candidate) => candidate !== leader && stack.replicas.some((replica) => replica.host === candidate),
+  );
+  if (!host) throw new Error(`no etcd follower runs a replica (leader ${leader.name})`);
+  return host;
+}
+
+/**
+ * Starts a replica on `target`, waits until every edge routes it, then stops `replica`; notes
+ * when each step began (ms after `since`, when the load began) and how long it took.
+ */
+async function relocate(
+  replica: Replica,
+  target: SimulatedHost,
+  measured: Record<string, number>,
+  leg: string,
+  since: number,
+) {
+  let started = Date.now();
+  measured[`${leg}StartedAtMs`] = started - since;
+  await stack.startReplica(target);
+  await stack.waitRouted(stack.replicas);
+  measured[`${leg}NewReplicaRoutedByEveryEdgeMs`] = Date.now() - started;
+  started = Date.now();
+  measured[`${leg}StopAtMs`] = started - since;
+  await stack.stopReplica(replica);
+  await stack.waitRouted(stack.replicas);
+  measured[`${leg}StoppedReplicaGoneFromEveryEdgeMs`] = Date.now() - started;
+}
+
+/** Whether `key` (a service or bridge key) belongs to `host` (node names are host names). */
+function ownedBy(key: string, host: SimulatedHost): boolean {
+  return key.includes(`/${host.name}:`) || key.endsWith(`/${host.name}-bridge`);
+}
+
+/** Every request through every edge answered; the message names the edge and when they failed. */
+function expectNoFailures(reports: readonly LoadReport[], edges: readonly SimulatedHost[]): void {
+  for (const [index, report] of reports.entries()) {
+    expect(report.failures, `through ${edges[index]!.name}'s edge: ${describeLoad(report)}`).toEqual({});
+  }
+}
+
+function startLoads(
+  edges: readonly SimulatedHost[],
+  options: { rate?: number; timeoutMs?: number } = {},
+): SteadyLoad[] {
+  return edges.map((edge) => {
+    const load = SteadyLoad.start({
+      url: stack.edgeUrl(edge),
+      host: stack.httpHost,
+      ratePerSecond: options.rate ?? RATE,
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    });
+    running.add(load);
+    return load;
+  });
+}
+
+function stopLoads(loads: readonly SteadyLoad[]): Promise<LoadReport[]> {
+  for (const load of loads) running.delete(load);
+  return Promise.all(loads.map((load) => load.stop()));
+}
+
+/** Load through `edges` while `during` runs; one report per edge. */
+async function underLoad(
+  edges: readonly SimulatedHost[],
+  during: () => Promise<unknown>,
+): Promise<LoadReport[]> {
+  const loads = startLoads(edges);
+  await during();
+  return stopLoads(loads);
+}
+
+/** Every edge in `edges` shows the same table at the same etcd revision, matching etcd. */
+async function expectConverged(edges: readonly SimulatedHost[]): Promise<void> {
+  keepLogsOnFailure('convergence');
+  const registry = new RegistryProbe(stack.etcdEndpoints(edges));
+  try {
+    await eventually(async () => {
+      const documents = await Promise.all(edges.map((edge) => stack.routes(edge)));
+      const registered = [...(await registry.all('/wharf/services/demo/')).keys()].sort();
+      for (const [index, document] of documents.entries()) {
+        const name = edges[index]!.name;
+        expect(document.revision, name).toBe(documents[0]!.revision);
+        expect(document.table.hosts, name).toEqual(documents[0]!.table.hosts);
+        const routed = document.table.hosts.find((entry) => entry.host === stack.httpHost)?.routes[0]
+          ?.endpoints;
+        expect(routed?.map((endpoint) => endpoint.key).sort(), name).toEqual(registered);
+      }
+    }, 10_000);
+  } finally {
+    registry.close();
+  }
+}
+
+function record(
+  scenario: string,
+  result: {
+    fault: string;
+    reports: readonly LoadReport[];
+    measured: Record<string, number>;
+    notes?: Record<string, unknown>;
+  },
+): void {
+  recordResult({
+    scenario: `multihost-${scenario}`,
+    load: LOAD,
+    fault: result.fault,
+    requestsSent: result.reports.reduce((sum, report) => sum + report.sent, 0),
+    requestsFailed: result.reports.reduce((sum, report) => sum + report.failed, 0),
+    failures: mergeCounts(result.reports.map((report) => report.failures)),
+    samples: result.reports.flatMap((report) => report.samples).slice(0, 6),
+    registrationsLost: 0,
+    measured: result.measured,
+    ...(result.notes ? { notes: result.notes } : {}),
+  });
+}
+
+function mergeCounts(counts: readonly Readonly<Record<string, number>>[]): Record<string, number> {
+  const merged: Record<string, number> = {};
+  for (const count of counts)
+    for (const [key, value] of Object.entries(count)) merged[key] = (merged[key] ?? 0) + value;
+  return merged;
+}
+
+/** On failure, what every program on every host logged goes to test/artifacts/. */
+function keepLogsOnFailure(scenario: string): void {
+  onTestFailed(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const path = `${ARTIFACTS}multihost-${scenario}.log`;
+    writeFileSync(path, await stack.dump(80));
+    console.error(`[multihost] ${scenario} failed; the hosts' logs: ${path}`);
+  });
+}

@@ -1,0 +1,288 @@
+import { randomBytes } from 'node:crypto';
+import type { RoutesDocument } from '@wharf/edge';
+import { poll } from './poll.js';
+import type { SimulatedHost } from './simulated-host.js';
+import type { SimulatedHosts } from './simulated-hosts.js';
+
+export const ETCD_IMAGE = 'quay.io/coreos/etcd:v3.4.23';
+/** The Host the demo replicas answer unless told otherwise. */
+export const DEFAULT_HTTP_HOST = 'demo.localhost';
+/** What every host needs loaded before `MultiHostStack.start`. */
+export const STACK_IMAGES = [ETCD_IMAGE, 'wharf/bridge', 'wharf/edge', 'wharf/demo'] as const;
+
+/** Ports inside every host (each host has its own address, so they never collide). */
+export const ETCD_CLIENT_PORT = 2379;
+export const ETCD_PEER_PORT = 2380;
+export const EDGE_PORT = 8080;
+export const EDGE_ADMIN_PORT = 9090;
+
+/** Container names inside every host. */
+const ETCD = 'wharf-etcd';
+const BRIDGE = 'wharf-bridge';
+const EDGE = 'wharf-edge';
+
+export interface MultiHostStackOptions {
+  /** The bridges' lease TTL (`WHARF_TTL`); default the bridge's own, `10s`. */
+  readonly ttl?: string;
+  /** Host name the demo replicas answer (`wharf.http.host`). */
+  readonly httpHost?: string;
+  /** Demo replicas to start on each host. */
+  readonly replicasPerHost?: number;
+  /** Docker restart policy for everything in the hosts (`unless-stopped` for the demo). */
+  readonly restart?: string;
+  /** Health-check interval of the demo replicas (`wharf.check.interval`). */
+  readonly checkInterval?: string;
+  /** The edges' `WHARF_UPSTREAM_TIMEOUT`; default the edge's own (60 s). */
+  readonly upstreamTimeout?: string;
+}
+
+/** A demo replica: its container name and the host it runs on. */
+export interface Replica {
+  readonly name: string;
+  readonly host: SimulatedHost;
+  /** What it answers with (`x-instance`), e.g. `h2/demo-2`. */
+  readonly instance: string;
+  /** The port its 8080 is published on, on its host's addresses. */
+  readonly port: number;
+}
+
+/**
+ * wharf deployed on simulated hosts, as docs/multi-host.md deploys it on real ones: an etcd
+ * cluster with one member per host, and on every host a host-mode bridge and an edge, both
+ * with `--network host`, plus `wharf/demo` replicas whose ports are published on the host's
+ * address. The hosts must have `STACK_IMAGES` loaded.
+ */
+export class MultiHostStack {
+  readonly hosts: SimulatedHosts;
+  readonly httpHost: string;
+  readonly ttl: string;
+  readonly replicas: Replica[] = [];
+  readonly #options: MultiHostStackOptions;
+  readonly #lost = new Set<SimulatedHost>();
+  #nextReplica = 1;
+
+  private constructor(hosts: SimulatedHosts, options: MultiHostStackOptions) {
+    this.hosts = hosts;
+    this.#options = options;
+    this.httpHost = options.httpHost ?? DEFAULT_HTTP_HOST;
+    this.ttl = options.ttl ?? '10s';
+  }
+
+  static async start(hosts: SimulatedHosts, options: MultiHostStackOptions = {}): Promise<MultiHostStack> {
+    const stack = new MultiHostStack(hosts, options);
+    await stack.#startEtcd();
+    await Promise.all(hosts.hosts.map((host) => stack.#startAgents(host)));
+    for (let round = 0; round < (options.replicasPerHost ?? 1); round += 1) {
+      await Promise.all(hosts.hosts.map((host) => stack.startReplica(host)));
+    }
+    await stack.waitRouted(stack.replicas);
+    return stack;
+  }
+
+  /** The hosts not killed by `killHost`. */
+  get liveHosts(): SimulatedHost[] {
+    return this.hosts.hosts.filter((host) => !this.#lost.has(host));
+  }
+
+  /** Power loss of a whole host (see `SimulatedHost.kill`); its replicas leave `replicas`. */
+  async killHost(host: SimulatedHost): Promise<void> {
+    await host.kill();
+    this.#lost.add(host);
+    this.replicas.splice(
+      0,
+      this.replicas.length,
+      ...this.replicas.filter((replica) => replica.host !== host),
+    );
+  }
+
+  /** Client URLs of the etcd members on `hosts` (default: all). */
+  etcdEndpoints(hosts: readonly SimulatedHost[] = this.hosts.hosts): string[] {
+    return hosts.map((host) => `http://${host.address}:${ETCD_CLIENT_PORT}`);
+  }
+
+  /** Where `host`'s edge takes traffic. */
+  edgeUrl(host: SimulatedHost): string {
+    return `http://${host.address}:${EDGE_PORT}`;
+  }
+
+  /** `host`'s edge's `/routes`. */
+  async routes(host: SimulatedHost): Promise<RoutesDocument> {
+    const response = await fetch(`http://${host.address}:${EDGE_ADMIN_PORT}/routes`, {
+      signal: AbortSignal.timeout(2_000),
+    });
+    if (!response.ok) throw new Error(`${host.name}'s edge answered /routes with ${response.status}`);
+    return (await response.json()) as RoutesDocument;
+  }
+
+  /** The demo's endpoints in `host`'s edge's table: instance id → state. */
+  async routedEndpoints(host: SimulatedHost): Promise<Map<string, string>> {
+    const document = await this.routes(host);
+    const route = document.table.hosts.find((entry) => entry.host === this.httpHost)?.routes[0];
+    return new Map((route?.endpoints ?? []).map((endpoint) => [endpoint.id, endpoint.state]));
+  }
+
+  /** The instance id a replica is registered under (`<node>:<container>:<private port>`). */
+  instanceId(replica: Replica): string {
+    return `${replica.host.name}:${replica.name}:8080`;
+  }
+
+  /** Waits until every live edge routes exactly `replicas`, all serving. */
+  async waitRouted(
+    replicas: readonly Replica[],
+    edges: readonly SimulatedHost[] = this.liveHosts,
+  ): Promise<void> {
+    const expected = replicas.map((replica) => this.instanceId(replica)).sort();
+    await poll(
+      async () => {
+        for (const edge of edges) {
+          const routed = await this.routedEndpoints(edge);
+          const serving = [...routed].filter(([, state]) => state === 'serving').map(([id]) => id);
+          if (JSON.stringify(serving.sort()) !== JSON.stringify(expected)) {
+            throw new Error(
+              `${edge.name}'s edge routes ${JSON.stringify([...routed])}, expected ${expected}`,
+            );
+          }
+        }
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+  }
+
+  /** Starts a demo replica on `host` (its port published on every address of the host). */
+  async startReplica(host: SimulatedHost): Promise<Replica> {
+    const name = `demo-${this.#nextReplica++}`;
+    const instance = `${host.name}/${name}`;
+    await host.run(name, 'wharf/demo', {
+      ...this.#restart,
+      env: {
+        INSTANCE: instance,
+        // On `docker stop` it keeps serving briefly while its bridge marks it draining and every
+        // edge moves traffic away, as an app behind a proxy should.
+        SHUTDOWN_DELAY_MS: '500',
+      },
+      labels: {
+        'wharf.service': 'demo',
+        'wharf.port': '8080',
+        'wharf.http.host': this.httpHost,
+        'wharf.check': 'http:/health',
+        'wharf.check.interval': this.#options.checkInterval ?? '500ms',
+        'wharf.check.timeout': '400ms',
+      },
+      publish: ['8080'],
+    });
+    const replica = { name, host, instance, port: await host.publishedPort(name) };
+    this.replicas.push(replica);
+    return replica;
+  }
+
+  /** `docker stop` of a replica (its bridge drains it first); it leaves `replicas`. */
+  async stopReplica(replica: Replica): Promise<void> {
+    await replica.host.stop(replica.name);
+    this.replicas.splice(this.replicas.indexOf(replica), 1);
+  }
+
+  /** The host whose etcd member leads the cluster now, asked through etcd's JSON gateway. */
+  async etcdLeader(): Promise<SimulatedHost> {
+    const members = new Map<string, SimulatedHost>();
+    let leader: string | undefined;
+    for (const host of this.liveHosts) {
+      const status = await fetch(`http://${host.address}:${ETCD_CLIENT_PORT}/v3/maintenance/status`, {
+        method: 'POST',
+        body: '{}',
+        signal: AbortSignal.timeout(1_000),
+      })
+        .then((response) => response.json() as Promise<{ header?: { member_id?: string }; leader?: string }>)
+        .catch(() => undefined);
+      if (status?.header?.member_id) members.set(status.header.member_id, host);
+      if (status?.leader && status.leader !== '0') leader = status.leader;
+    }
+    const host = leader === undefined ? undefined : members.get(leader);
+    if (!host) throw new Error('no etcd member knows a leader');
+    return host;
+  }
+
+  /** The last lines every program logged on every host, for a failed test's message. */
+  async dump(lines = 30): Promise<string> {
+    const sections = await Promise.all(
+      this.hosts.hosts.flatMap((host) =>
+        [ETCD, BRIDGE, EDGE].map(
+          async (name) => `--- ${name} on ${host.name} (${host.address})\n${await host.logs(name, lines)}`,
+        ),
+      ),
+    );
+    return sections.join('\n');
+  }
+
+  get #restart(): { restart?: string } {
+    return this.#options.restart ? { restart: this.#options.restart } : {};
+  }
+
+  async #startEtcd(): Promise<void> {
+    const peers = this.hosts.hosts.map((host) => `${host.name}=http://${host.address}:${ETCD_PEER_PORT}`);
+    const token = `wharf-${randomBytes(4).toString('hex')}`;
+    await Promise.all(
+      this.hosts.hosts.map((host) =>
+        host.run(ETCD, ETCD_IMAGE, {
+          ...this.#restart,
+          network: 'host',
+          command: [
+            'etcd',
+            `--name=${host.name}`,
+            '--data-dir=/var/lib/etcd',
+            `--listen-client-urls=http://0.0.0.0:${ETCD_CLIENT_PORT}`,
+            `--advertise-client-urls=http://${host.address}:${ETCD_CLIENT_PORT}`,
+            `--listen-peer-urls=http://${host.address}:${ETCD_PEER_PORT}`,
+            `--initial-advertise-peer-urls=http://${host.address}:${ETCD_PEER_PORT}`,
+            `--initial-cluster=${peers.join(',')}`,
+            `--initial-cluster-token=${token}`,
+            '--initial-cluster-state=new',
+            // A member cut off and then healed must not force an election on the others.
+            '--pre-vote',
+            '--logger=zap',
+            '--log-level=warn',
+          ],
+        }),
+      ),
+    );
+    await poll(
+      async () => {
+        for (const endpoint of this.etcdEndpoints()) {
+          const health = (await (
+            await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1_000) })
+          ).json()) as { health?: string };
+          if (health.health !== 'true') throw new Error(`etcd at ${endpoint} is not healthy yet`);
+        }
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+  }
+
+  async #startAgents(host: SimulatedHost): Promise<void> {
+    const etcd = this.etcdEndpoints().join(',');
+    await host.run(BRIDGE, 'wharf/bridge', {
+      ...this.#restart,
+      network: 'host',
+      volumes: ['/var/run/docker.sock:/var/run/docker.sock:ro'],
+      env: { WHARF_ETCD: etcd, WHARF_TTL: this.ttl, ...bridgeAddress(host) },
+    });
+    await host.run(EDGE, 'wharf/edge', {
+      ...this.#restart,
+      network: 'host',
+      env: {
+        WHARF_ETCD: etcd,
+        WHARF_LISTEN: `0.0.0.0:${EDGE_PORT}`,
+        // Open to this machine so tests and people can read /routes from outside the host.
+        WHARF_ADMIN_LISTEN: `0.0.0.0:${EDGE_ADMIN_PORT}`,
+        ...(this.#options.upstreamTimeout ? { WHARF_UPSTREAM_TIMEOUT: this.#options.upstreamTimeout } : {}),
+      },
+    });
+  }
+}
+
+/**
+ * How a host's bridge learns the address it publishes: told, with `WHARF_HOST_IP`, until bridges
+ * find their host's reachable address themselves. The one place to change when they do.
+ */
+function bridgeAddress(host: SimulatedHost): Record<string, string> {
+  return { WHARF_HOST_IP: host.address };
+}
