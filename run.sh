@@ -4,10 +4,12 @@
 #   ./run.sh test          install, build, lint and run every test
 #   ./run.sh bench [ARGS]  benchmarks (npm run bench -- ARGS); `bench soak`: the fault suite, longer
 #   ./run.sh up            demo stack on Docker: etcd, one edge, two demo apps with sidecar bridges
+#   ./run.sh up --hosts N  the demo on N simulated Docker hosts: an etcd cluster, a bridge, an edge
+#                          and a demo app on each (test/support/multi-host-demo.ts)
 #   ./run.sh scale N       N demo apps (each with its sidecar, or under the host bridge)
 #   ./run.sh host-mode     one host-wide bridge instead of sidecars
-#   ./run.sh status        containers of the stack and what is registered
-#   ./run.sh down          remove the stack: containers, network and volume
+#   ./run.sh status        containers of the stack (and simulated hosts) and what is registered
+#   ./run.sh down          remove the stack: containers, network and volume, and simulated hosts
 #
 # Ports on this machine: HTTP_PORT (8080, traffic), ADMIN_PORT (9090, edge admin, loopback
 # only), ETCD_PORT (2379, loopback only). Everything the stack creates carries the label
@@ -44,11 +46,7 @@ usage() {
 
 cmd_test() {
   require_docker
-  # npm ci only when needed: it deletes node_modules, which costs a minute on every run.
-  if [[ ! -d node_modules || ! -f node_modules/.package-lock.json ||
-    package-lock.json -nt node_modules/.package-lock.json ]]; then
-    npm ci --no-audit --no-fund
-  fi
+  ensure_dependencies
   ensure_etcd
   docker/build-images.sh all
   npm run build
@@ -58,6 +56,14 @@ cmd_test() {
   npm test -- --reporter=default --reporter=json --outputFile.json="$report" || status=$?
   summarize_tests "$report"
   return "$status"
+}
+
+# npm ci only when needed: it deletes node_modules, which costs a minute on every run.
+ensure_dependencies() {
+  if [[ ! -d node_modules || ! -f node_modules/.package-lock.json ||
+    package-lock.json -nt node_modules/.package-lock.json ]]; then
+    npm ci --no-audit --no-fund
+  fi
 }
 
 # The integration tests start real etcd servers. Use the machine's etcd when it has one
@@ -93,7 +99,7 @@ cmd_bench() {
     # The fault suite with its faults held about four times longer than in CI.
     ensure_etcd
     npm run build
-    WHARF_SOAK=1 npx vitest run --project integration test/reliability
+    WHARF_SOAK=1 npx vitest run --project integration test/reliability test/multihost
     return
   fi
   ensure_bench_peers
@@ -206,7 +212,7 @@ ensure_base() {
   require_port "$HTTP_PORT" HTTP_PORT "$EDGE_CONTAINER" 8080
   require_port "$ADMIN_PORT" ADMIN_PORT "$EDGE_CONTAINER" 9090
   require_port "$ETCD_PORT" ETCD_PORT "$ETCD_CONTAINER" 2379
-  docker/build-images.sh all
+  docker/build-images.sh stack
 
   if ! docker network inspect "$NETWORK" >/dev/null 2>&1; then
     docker network create --label "$STACK_LABEL" "$NETWORK" >/dev/null
@@ -381,7 +387,38 @@ current_demo_count() {
   ((count > 0)) && echo "$count" || echo 2
 }
 
+# ---------------------------------------------------------------------------- simulated hosts
+
+# The hosts' part of up, status and down lives with the test harness that starts them.
+multi_host() {
+  ensure_dependencies
+  npx --no-install tsx test/support/multi-host-demo.ts "$@"
+}
+
+simulated_hosts_exist() {
+  [[ -n $(docker ps -aq --filter "label=$STACK_LABEL" --filter label=wharf.simulated-host) ]]
+}
+
+cmd_up_hosts() {
+  local count=$1
+  [[ $count =~ ^[0-9]+$ ]] || die "--hosts needs a number of hosts, got '$count'"
+  require_docker
+  docker/build-images.sh all
+  multi_host up "$count"
+}
+
+# ---------------------------------------------------------------------------- commands
+
 cmd_up() {
+  case ${1:-} in
+    '') ;;
+    --hosts)
+      (($# == 2)) || die "usage: ./run.sh up [--hosts N]"
+      cmd_up_hosts "$2"
+      return
+      ;;
+    *) die "unknown argument for up: '$1' (usage: ./run.sh up [--hosts N])" ;;
+  esac
   require_docker
   ensure_base
   local mode=sidecar
@@ -422,8 +459,12 @@ cmd_status() {
   docker ps -a --filter "label=$STACK_LABEL" \
     --format 'table {{.Names}}\t{{.Image}}\t{{.Status}}\t{{.Ports}}'
   echo
+  if simulated_hosts_exist; then
+    multi_host status
+    echo
+  fi
   if ! stack_container_running "$ETCD_CONTAINER"; then
-    echo "etcd is not running (./run.sh up)"
+    echo "etcd of the single-host stack is not running (./run.sh up)"
     return 0
   fi
   echo "registered under /wharf/ (etcdctl get --prefix /wharf/):"
@@ -433,6 +474,8 @@ cmd_status() {
 
 cmd_down() {
   require_docker
+  # First, so that their storage and cgroups go with them (a plain docker rm would leave those).
+  if simulated_hosts_exist; then multi_host down; fi
   local containers networks volumes
   containers=$(docker ps -a --filter "label=$STACK_LABEL" --format '{{.Names}}')
   # shellcheck disable=SC2086 # one name per word
@@ -451,7 +494,7 @@ COMMAND=${1:-}
 case $COMMAND in
   test) cmd_test "$@" ;;
   bench) cmd_bench "$@" ;;
-  up) cmd_up ;;
+  up) cmd_up "$@" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   scale) cmd_scale "$@" ;;
