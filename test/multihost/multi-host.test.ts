@@ -46,7 +46,11 @@ beforeAll(async () => {
     images: STACK_IMAGES,
   });
   const hostsReady = Date.now();
-  stack = await MultiHostStack.start(hosts, { ttl: `${TTL_MS / 1_000}s`, upstreamTimeout: UPSTREAM_TIMEOUT });
+  stack = await MultiHostStack.start(hosts, {
+    ttl: `${TTL_MS / 1_000}s`,
+    upstreamTimeout: UPSTREAM_TIMEOUT,
+    accessLog: true,
+  });
   console.log(
     `[multihost] 3 hosts with images in ${((hostsReady - started) / 1_000).toFixed(1)} s, ` +
       `wharf routing on them ${((Date.now() - hostsReady) / 1_000).toFixed(1)} s later`,

@@ -34,6 +34,8 @@ export interface MultiHostStackOptions {
   readonly checkInterval?: string;
   /** The edges' `WHARF_UPSTREAM_TIMEOUT`; default the edge's own (60 s). */
   readonly upstreamTimeout?: string;
+  /** Edges write an access log (`WHARF_ACCESS_LOG=stdout`), which `dump` searches. */
+  readonly accessLog?: boolean;
 }
 
 /** A demo replica: its container name and the host it runs on. */
@@ -201,14 +203,26 @@ export class MultiHostStack {
     return host;
   }
 
-  /** The last lines every program logged on every host, for a failed test's message. */
-  async dump(lines = 30): Promise<string> {
+  /**
+   * What every program on every host logged last, for a failed test: etcd's and the bridge's
+   * lines, the edge's own log, and from its access log the requests that failed or took over
+   * a second (which endpoint, how many retries).
+   */
+  async dump(lines = 40): Promise<string> {
     const sections = await Promise.all(
-      this.hosts.hosts.flatMap((host) =>
-        [ETCD, BRIDGE, EDGE].map(
-          async (name) => `--- ${name} on ${host.name} (${host.address})\n${await host.logs(name, lines)}`,
-        ),
-      ),
+      this.hosts.hosts.flatMap((host) => {
+        const title = (what: string) => `--- ${what} on ${host.name} (${host.address})`;
+        return [
+          ...[ETCD, BRIDGE].map(async (name) => `${title(name)}\n${await host.logs(name, { lines })}`),
+          (async () => `${title('edge')}\n${await host.logs(EDGE, { lines, stream: 'stderr' })}`)(),
+          (async () =>
+            `${title('edge: failed or slow requests')}\n${await host.logs(EDGE, {
+              lines: lines * 2,
+              stream: 'stdout',
+              pattern: '"status":[45]|"durationMs":[0-9]{4,}',
+            })}`)(),
+        ];
+      }),
     );
     return sections.join('\n');
   }
@@ -274,6 +288,7 @@ export class MultiHostStack {
         // Open to this machine so tests and people can read /routes from outside the host.
         WHARF_ADMIN_LISTEN: `0.0.0.0:${EDGE_ADMIN_PORT}`,
         ...(this.#options.upstreamTimeout ? { WHARF_UPSTREAM_TIMEOUT: this.#options.upstreamTimeout } : {}),
+        ...(this.#options.accessLog ? { WHARF_ACCESS_LOG: 'stdout' } : {}),
       },
     });
   }

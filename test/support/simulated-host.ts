@@ -205,11 +205,26 @@ export class SimulatedHost {
     return port;
   }
 
-  /** The last lines one of its containers logged. */
-  logs(name: string, lines = 50): Promise<string> {
-    return docker(['exec', this.container, 'sh', '-c', `docker logs --tail ${lines} ${name} 2>&1`]).catch(
-      (error: Error) => `(no logs of ${name} on ${this.name}: ${error.message})`,
-    );
+  /**
+   * The last lines one of its containers logged: both streams, or only standard output or
+   * standard error, and only the lines matching `pattern` (an extended regular expression).
+   */
+  logs(
+    name: string,
+    options: { lines?: number; stream?: 'stdout' | 'stderr'; pattern?: string } = {},
+  ): Promise<string> {
+    const redirect = { stdout: '2>/dev/null', stderr: '2>&1 >/dev/null', both: '2>&1' }[
+      options.stream ?? 'both'
+    ];
+    const read = `docker logs ${name} ${redirect}`;
+    const matching = options.pattern ? ` | grep -E '${options.pattern}'` : '';
+    return docker([
+      'exec',
+      this.container,
+      'sh',
+      '-c',
+      `${read}${matching} | tail -n ${options.lines ?? 50}`,
+    ]).catch((error: Error) => `(no logs of ${name} on ${this.name}: ${error.message})`);
   }
 
   /** The last lines its Docker Engine logged. */
