@@ -96,8 +96,10 @@ summarize_tests() {
 
 cmd_bench() {
   if [[ ${1:-} == soak ]]; then
-    # The fault suite with its faults held about four times longer than in CI.
+    # The fault suites (one host, several simulated hosts) with their faults held longer.
+    ensure_dependencies
     ensure_etcd
+    docker/build-images.sh all
     npm run build
     WHARF_SOAK=1 npx vitest run --project integration test/reliability test/multihost
     return
