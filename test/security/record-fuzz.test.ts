@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import {
+  decodeAcmeChallengeRecord,
   decodeBridgeRecord,
+  decodeCertificateRecord,
   decodeDrainRecord,
   decodeEndpointRecord,
   decodeRouteRecord,
@@ -25,12 +27,16 @@ const DECODERS = {
   bridge: decodeBridgeRecord,
   route: decodeRouteRecord,
   drain: decodeDrainRecord,
+  certificate: decodeCertificateRecord,
+  challenge: decodeAcmeChallengeRecord,
 } as const;
 
 /** What core alone makes of an entry: refused by the key layout, by a decoder, or accepted. */
 function classify(entry: FuzzEntry): 'layout' | 'decoder' | 'accepted' {
   const parsed = layout.parse(entry.key);
   if (!parsed) return 'layout';
+  // The ACME issuers' own keys: readers skip them without decoding.
+  if (parsed.kind === 'acme') return 'accepted';
   return DECODERS[parsed.kind](entry.value).ok ? 'accepted' : 'decoder';
 }
 

@@ -39,6 +39,8 @@ export function buildRouteView(snapshot: RegistrySnapshot, layout: KeyLayout): R
     bridges: new Map(snapshot.bridges.map((entry) => [entry.key, entry.record])),
     routes: new Map(snapshot.routes.map((entry) => [entry.key, entry.record])),
     drains: new Map([...snapshot.drains].map(([instanceId, drain]) => [layout.drainKey(instanceId), drain])),
+    certificates: new Map(),
+    challenges: new Map(),
   };
   const table = RouteTableBuilder.fromState(state, snapshot.revision, layout).describe();
   const records = state.endpoints;

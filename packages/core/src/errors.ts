@@ -84,3 +84,17 @@ export class LabelError extends WharfError {
     this.value = value;
   }
 }
+
+/** A sealed private key that this program cannot open: no `WHARF_TLS_KEY_FILE`, or another key. */
+export class PrivateKeyUnavailableError extends WharfError {
+  constructor(message: string) {
+    super('WHARF_TLS_KEY_UNAVAILABLE', message);
+  }
+}
+
+/** A sealed private key whose authentication failed: altered, or sealed under another key. */
+export class PrivateKeyDecryptionError extends WharfError {
+  constructor(options?: { cause?: unknown }) {
+    super('WHARF_TLS_KEY_DECRYPTION', 'sealed private key failed authentication', options);
+  }
+}

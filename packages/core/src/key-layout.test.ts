@@ -28,6 +28,16 @@ describe('KeyLayout', () => {
     expect(layout.parse('/wharf/bridges/b1')).toEqual({ kind: 'bridge', bridgeId: 'b1' });
     expect(layout.parse('/wharf/routes/r1')).toEqual({ kind: 'route', routeId: 'r1' });
     expect(layout.parse('/wharf/drains/i1')).toEqual({ kind: 'drain', instanceId: 'i1' });
+    expect(layout.parse(layout.certificateKey('web.example.com'))).toEqual({
+      kind: 'certificate',
+      name: 'web.example.com',
+    });
+    expect(layout.parse(layout.challengeKey('a-B_9'))).toEqual({ kind: 'challenge', token: 'a-B_9' });
+    expect(layout.parse(layout.acmeKey('locks', 'web.example.com'))).toEqual({
+      kind: 'acme',
+      section: 'locks',
+      name: 'web.example.com',
+    });
     for (const key of [
       '/other/services/a/b',
       '/wharf/services/a',
@@ -35,6 +45,10 @@ describe('KeyLayout', () => {
       '/wharf/services/../b',
       '/wharf/x/y',
       '/wharf/routes/',
+      '/wharf/certs/a/b',
+      '/wharf/acme/orders/x',
+      '/wharf/acme/locks',
+      '/wharf/acme/challenges/a/b',
     ]) {
       expect(layout.parse(key)).toBeUndefined();
     }

@@ -4,7 +4,17 @@ export type ParsedKey =
   | { kind: 'endpoint'; service: string; instanceId: string }
   | { kind: 'bridge'; bridgeId: string }
   | { kind: 'route'; routeId: string }
-  | { kind: 'drain'; instanceId: string };
+  | { kind: 'drain'; instanceId: string }
+  | { kind: 'certificate'; name: string }
+  | { kind: 'challenge'; token: string }
+  | { kind: 'acme'; section: AcmeSection; name: string };
+
+/**
+ * The parts of `<prefix>/acme/` that only the edges' ACME issuers read (challenges, which every
+ * edge answers, have a kind of their own).
+ */
+export type AcmeSection = 'accounts' | 'locks' | 'status';
+const ACME_SECTIONS: readonly string[] = ['accounts', 'locks', 'status'] satisfies AcmeSection[];
 
 /**
  * The etcd key layout under one prefix (default `/wharf`):
@@ -13,6 +23,11 @@ export type ParsedKey =
  *   <prefix>/bridges/<bridge-id>                bridge record, same lease
  *   <prefix>/routes/<route-id>                  operator route, no lease
  *   <prefix>/drains/<instance-id>               operator drain (`wharf drain`), no lease
+ *   <prefix>/certs/<name>                       certificate the edges serve, no lease
+ *   <prefix>/acme/challenges/<token>            ACME challenge being validated, the issuing edge's lease
+ *   <prefix>/acme/accounts/<id>                 ACME account (one per directory), no lease
+ *   <prefix>/acme/locks/<name>                  the edge issuing a certificate, its lease
+ *   <prefix>/acme/status/<name>                 issuance attempts and shared backoff, no lease
  */
 export class KeyLayout {
   readonly prefix: string;
@@ -22,6 +37,8 @@ export class KeyLayout {
   readonly bridges: string;
   readonly routes: string;
   readonly drains: string;
+  readonly certs: string;
+  readonly acme: string;
 
   constructor(prefix = '/wharf') {
     const trimmed = prefix.replace(/\/+$/, '');
@@ -36,6 +53,8 @@ export class KeyLayout {
     this.bridges = `${trimmed}/bridges/`;
     this.routes = `${trimmed}/routes/`;
     this.drains = `${trimmed}/drains/`;
+    this.certs = `${trimmed}/certs/`;
+    this.acme = `${trimmed}/acme/`;
   }
 
   endpointKey(service: string, instanceId: string): string {
@@ -58,6 +77,18 @@ export class KeyLayout {
     return `${this.drains}${assertValidName('instance id', instanceId)}`;
   }
 
+  certificateKey(name: string): string {
+    return `${this.certs}${assertValidName('certificate name', name)}`;
+  }
+
+  challengeKey(token: string): string {
+    return `${this.acme}challenges/${assertValidName('challenge token', token)}`;
+  }
+
+  acmeKey(section: AcmeSection, name: string): string {
+    return `${this.acme}${section}/${assertValidName(`acme ${section} name`, name)}`;
+  }
+
   /** What a key under the prefix names, or `undefined` for keys wharf does not own or that are malformed. */
   parse(key: string): ParsedKey | undefined {
     if (!key.startsWith(this.root)) return undefined;
@@ -75,6 +106,13 @@ export class KeyLayout {
     }
     if (section === 'drains' && parts.length === 2 && first && isValidName(first)) {
       return { kind: 'drain', instanceId: first };
+    }
+    if (section === 'certs' && parts.length === 2 && first && isValidName(first)) {
+      return { kind: 'certificate', name: first };
+    }
+    if (section === 'acme' && parts.length === 3 && first && second && isValidName(second)) {
+      if (first === 'challenges') return { kind: 'challenge', token: second };
+      if (ACME_SECTIONS.includes(first)) return { kind: 'acme', section: first as AcmeSection, name: second };
     }
     return undefined;
   }

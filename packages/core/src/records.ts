@@ -41,7 +41,25 @@ export const pathPrefix = z
 
 const isoTime = z.string().max(64);
 
-export const httpRouteSchema = z.object({ host: routeHost, pathPrefix: pathPrefix.default('/') });
+/**
+ * How a route is served over HTTPS, on endpoint routes (`wharf.tls`, `wharf.http.redirect`,
+ * `wharf.http.hsts`) and operator routes alike. Absent means the default: no automatic
+ * certificate, no redirect, no HSTS.
+ */
+export const routeTlsFields = {
+  /** `auto`: the edge obtains a certificate for the host over ACME. */
+  tls: z.enum(['auto', 'off']).optional(),
+  /** `https`: the plain listener answers 308 to the same URL over HTTPS (ACME HTTP-01 paths excepted). */
+  redirect: z.literal('https').optional(),
+  /** `Strict-Transport-Security: max-age=<seconds>` on responses over HTTPS. */
+  hsts: z.number().int().min(0).max(63_072_000).optional(),
+};
+
+export const httpRouteSchema = z.object({
+  host: routeHost,
+  pathPrefix: pathPrefix.default('/'),
+  ...routeTlsFields,
+});
 
 export const endpointRecordSchema = z.object({
   v: z.literal(RECORD_VERSION),
@@ -77,6 +95,7 @@ export const routeRecordSchema = z.object({
   host: routeHost,
   pathPrefix: pathPrefix.default('/'),
   service: name('service name'),
+  ...routeTlsFields,
 });
 
 /** An operator's drain of one instance (`wharf drain`); the bridge keeps it draining until removed. */
@@ -96,7 +115,8 @@ export type EndpointState = EndpointRecord['state'];
 
 export type DecodeResult<T> = { ok: true; record: T } | { ok: false; error: WharfError };
 
-function decode<T>(schema: z.ZodType<T>, raw: string | Buffer): DecodeResult<T> {
+/** Decodes a versioned JSON record with `schema`; the value's size, shape and `v` are checked first. */
+export function decodeRecord<T>(schema: z.ZodType<T>, raw: string | Buffer): DecodeResult<T> {
   if (raw.length > MAX_RECORD_BYTES) {
     return {
       ok: false,
@@ -123,10 +143,10 @@ function decode<T>(schema: z.ZodType<T>, raw: string | Buffer): DecodeResult<T> 
   return { ok: true, record: parsed.data };
 }
 
-export const decodeEndpointRecord = (raw: string | Buffer) => decode(endpointRecordSchema, raw);
-export const decodeBridgeRecord = (raw: string | Buffer) => decode(bridgeRecordSchema, raw);
-export const decodeRouteRecord = (raw: string | Buffer) => decode(routeRecordSchema, raw);
-export const decodeDrainRecord = (raw: string | Buffer) => decode(drainRecordSchema, raw);
+export const decodeEndpointRecord = (raw: string | Buffer) => decodeRecord(endpointRecordSchema, raw);
+export const decodeBridgeRecord = (raw: string | Buffer) => decodeRecord(bridgeRecordSchema, raw);
+export const decodeRouteRecord = (raw: string | Buffer) => decodeRecord(routeRecordSchema, raw);
+export const decodeDrainRecord = (raw: string | Buffer) => decodeRecord(drainRecordSchema, raw);
 
 /**
  * Serialises a record with a fixed key order, so that the same content always gives the same

@@ -16,12 +16,20 @@ import {
   type EndpointRecord,
   type RouteRecord,
 } from './records.js';
+import {
+  type AcmeChallengeRecord,
+  type CertificateRecord,
+  decodeAcmeChallengeRecord,
+  decodeCertificateRecord,
+} from './tls-records.js';
 
 interface RecordKinds {
   endpoint: EndpointRecord;
   bridge: BridgeRecord;
   route: RouteRecord;
   drain: DrainRecord;
+  certificate: CertificateRecord;
+  challenge: AcmeChallengeRecord;
 }
 type Kind = keyof RecordKinds;
 
@@ -45,6 +53,8 @@ export interface RegistryState {
   readonly bridges: ReadonlyMap<string, BridgeRecord>;
   readonly routes: ReadonlyMap<string, RouteRecord>;
   readonly drains: ReadonlyMap<string, DrainRecord>;
+  readonly certificates: ReadonlyMap<string, CertificateRecord>;
+  readonly challenges: ReadonlyMap<string, AcmeChallengeRecord>;
 }
 
 export interface RegistryUpdate {
@@ -76,6 +86,8 @@ const DECODERS: { [K in Kind]: (raw: Buffer) => DecodeResult<RecordKinds[K]> } =
   bridge: decodeBridgeRecord,
   route: decodeRouteRecord,
   drain: decodeDrainRecord,
+  certificate: decodeCertificateRecord,
+  challenge: decodeAcmeChallengeRecord,
 };
 
 /**
@@ -99,12 +111,16 @@ export class ServiceWatcher {
     bridge: new Map(),
     route: new Map(),
     drain: new Map(),
+    certificate: new Map(),
+    challenge: new Map(),
   };
   readonly #state: RegistryState = {
     endpoints: this.#maps.endpoint,
     bridges: this.#maps.bridge,
     routes: this.#maps.route,
     drains: this.#maps.drain,
+    certificates: this.#maps.certificate,
+    challenges: this.#maps.challenge,
   };
   /** Keys whose current value was found invalid, with that value, so each is warned about once. */
   readonly #rejected = new Map<string, string>();
@@ -286,6 +302,7 @@ export class ServiceWatcher {
       for (const key of this.#maps[kind].keys()) if (!seen.has(key)) this.#delete(key, changes);
     }
     for (const key of this.#rejected.keys()) if (!seen.has(key)) this.#rejected.delete(key);
+    for (const key of this.#modRevisions.keys()) if (!seen.has(key)) this.#modRevisions.delete(key);
     this.#finish(true, revision, changes);
   }
 
@@ -323,6 +340,11 @@ export class ServiceWatcher {
       this.#reject(key, raw, 'key is not part of the wharf key layout');
       return;
     }
+    if (parsed.kind === 'acme') {
+      // The ACME issuers' own state: known (the stall probe counts it), never decoded here.
+      this.#modRevisions.set(key, kv.mod_revision);
+      return;
+    }
     const decoded = DECODERS[parsed.kind](raw);
     if (!decoded.ok) {
       this.#reject(key, raw, decoded.error.message, decoded.error.code);
@@ -339,10 +361,10 @@ export class ServiceWatcher {
 
   #delete(key: string, changes: RegistryChange[]): void {
     const parsed = this.#layout.parse(key);
-    if (!parsed) return;
+    this.#modRevisions.delete(key);
+    if (!parsed || parsed.kind === 'acme') return;
     const map = this.#maps[parsed.kind] as Map<string, RecordKinds[Kind]>;
     const previous = map.get(key);
-    this.#modRevisions.delete(key);
     if (previous === undefined) return;
     map.delete(key);
     changes.push({ kind: parsed.kind, key, parsed, current: undefined, previous } as RegistryChange);

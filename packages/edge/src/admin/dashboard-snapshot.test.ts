@@ -39,6 +39,8 @@ function fixture(): { document: RoutesDocument; registry: RegistryState } {
     endpoints,
     bridges: new Map(),
     routes: new Map(),
+    certificates: new Map(),
+    challenges: new Map(),
     drains: new Map([
       [
         '/wharf/drains/n1:web-2:80',

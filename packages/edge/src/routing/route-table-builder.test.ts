@@ -207,6 +207,8 @@ describe('RouteTableBuilder', () => {
         routes: new Map([['/wharf/routes/r', { v: 1, host: 'alias.test', pathPrefix: '/', service: 'web' }]]),
         bridges: new Map(),
         drains: new Map(),
+        certificates: new Map(),
+        challenges: new Map(),
       },
       9,
       new KeyLayout('/wharf'),
