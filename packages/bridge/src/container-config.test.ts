@@ -95,6 +95,24 @@ describe('deriveEndpoints', () => {
     expect(endpoint?.check.description).toBe('http GET /healthz');
   });
 
+  it('wharf.tls, wharf.http.redirect and wharf.http.hsts ride on every route; unset ones are left out', () => {
+    const labels = {
+      'wharf.http.host': 'a.test,b.test',
+      'wharf.tls': 'auto',
+      'wharf.http.redirect': 'https',
+    };
+    const [endpoint] = deriveEndpoints(
+      facts({ labels: { ...labels, 'wharf.http.hsts': '31536000' } }),
+      context(),
+    ).endpoints;
+    expect(endpoint?.routes).toEqual([
+      { host: 'a.test', pathPrefix: '/', tls: 'auto', redirect: 'https', hsts: 31_536_000 },
+      { host: 'b.test', pathPrefix: '/', tls: 'auto', redirect: 'https', hsts: 31_536_000 },
+    ]);
+    const [plain] = deriveEndpoints(facts({ labels: { 'wharf.http.host': 'a.test' } }), context()).endpoints;
+    expect(plain?.routes).toEqual([{ host: 'a.test', pathPrefix: '/' }]);
+  });
+
   it('routes alone make the protocol http', () => {
     const [endpoint] = deriveEndpoints(
       facts({ labels: { 'wharf.http.host': 'a.test' } }),
@@ -158,6 +176,9 @@ describe('deriveEndpoints', () => {
       ['wharf.http.path', 'no-slash'],
       ['wharf.port', 'http'],
       ['wharf.ignore', 'maybe'],
+      ['wharf.tls', 'yes'],
+      ['wharf.http.redirect', 'http'],
+      ['wharf.http.hsts', '1y'],
     ];
     for (const [label, value] of cases) {
       const error = labelError(() => deriveEndpoints(facts({ labels: { [label]: value } }), context()));

@@ -89,6 +89,9 @@ export const SIDECAR_ENV: Readonly<Record<string, string>> = Object.freeze({
   'wharf.check.timeout': 'WHARF_CHECK_TIMEOUT',
   'wharf.check.rise': 'WHARF_CHECK_RISE',
   'wharf.check.fall': 'WHARF_CHECK_FALL',
+  'wharf.tls': 'WHARF_TLS',
+  'wharf.http.redirect': 'WHARF_HTTP_REDIRECT',
+  'wharf.http.hsts': 'WHARF_HTTP_HSTS',
 });
 
 /** Registrator's container env names, read when no label (or sidecar env) says otherwise. */
@@ -134,6 +137,14 @@ export function parseSetting(label: string, value: string): Parsed<unknown> {
     case 'wharf.check.rise':
     case 'wharf.check.fall':
       return parseCount(value);
+    case 'wharf.tls':
+      return /^(auto|off)$/.test(value.trim()) ? ok(value.trim()) : bad('auto or off');
+    case 'wharf.http.redirect':
+      return value.trim() === 'https' ? ok('https') : bad('https');
+    case 'wharf.http.hsts':
+      return /^\d{1,8}$/.test(value.trim()) && Number(value) <= 63_072_000
+        ? ok(Number(value))
+        : bad('an HSTS max-age in seconds, from 0 to 63072000');
     case 'wharf.ignore':
       return /^(true|false|1|0|yes|no)$/i.test(value.trim())
         ? ok(/^(true|1|yes)$/i.test(value.trim()))
@@ -171,6 +182,11 @@ function parseHosts(text: string): Parsed<string[]> {
   }
   if (hosts.length === 0 || hosts.length > 64) return bad('one to 64 host names');
   return ok(hosts);
+}
+
+/** Leaves out unset optional fields, so records without them keep their exact bytes. */
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
 }
 
 function splitList(text: string): string[] {
@@ -236,7 +252,12 @@ export function deriveEndpoints(facts: ContainerFacts, context: DeriveContext): 
   const weight = setting<number>('wharf.weight') ?? 1;
   const hosts = setting<string[]>('wharf.http.host') ?? [];
   const prefix = setting<string>('wharf.http.path') ?? '/';
-  const routes = hosts.map((host) => ({ host, pathPrefix: prefix }));
+  const https = {
+    tls: setting<'auto' | 'off'>('wharf.tls'),
+    redirect: setting<'https'>('wharf.http.redirect'),
+    hsts: setting<number>('wharf.http.hsts'),
+  };
+  const routes = hosts.map((host) => withoutUndefined({ host, pathPrefix: prefix, ...https }));
   const checkKind = setting<{ kind: CheckSpec['kind']; path?: string }>('wharf.check');
   const intervalMs = setting<number>('wharf.check.interval') ?? CHECK_DEFAULTS.intervalMs;
   const timeoutMs = setting<number>('wharf.check.timeout') ?? Math.min(CHECK_DEFAULTS.timeoutMs, intervalMs);

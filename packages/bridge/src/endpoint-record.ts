@@ -29,7 +29,7 @@ export function buildEndpointRecord(endpoint: DesiredEndpoint, status: EndpointS
     container: { id: endpoint.container.id, name: endpoint.container.name, image: endpoint.container.image },
     tags: [...endpoint.tags],
     weight: endpoint.weight,
-    routes: endpoint.routes.map((route) => ({ host: route.host, pathPrefix: route.pathPrefix })),
+    routes: endpoint.routes.map((route) => ({ ...route })),
     state: status.state,
     health: { check: endpoint.check.description, status: 'passing', since: status.healthySince },
     registeredAt: status.registeredAt,

@@ -338,3 +338,27 @@ describe('RouteTableBuilder', () => {
     }
   }, 60_000);
 });
+
+describe('RouteTableBuilder: HTTPS fields', () => {
+  it('carries wharf.tls, the redirect and HSTS from label and operator routes to the pool', () => {
+    const builder = new RouteTableBuilder();
+    const plain = endpoint('web', 'n1:web-1:80', 8001, [{ host: 'web.test' }]);
+    const secured = endpoint('web', 'n1:web-2:80', 8002, []);
+    secured.routes = [{ host: 'web.test', pathPrefix: '/', tls: 'auto', redirect: 'https', hsts: 300 }];
+    let { table } = builder.apply({ revision: 1, changes: [put(plain)] });
+    expect(table.match('web.test', '/')?.tls).toEqual({ auto: false, redirect: false, hsts: undefined });
+    ({ table } = builder.apply({ revision: 2, changes: [put(secured)] }));
+    expect(table.match('web.test', '/')?.tls).toEqual({ auto: true, redirect: true, hsts: 300 });
+    ({ table } = builder.apply({
+      revision: 3,
+      changes: [del(secured), route('api', { host: 'api.test', pathPrefix: '/', service: 'web', hsts: 60 })],
+    }));
+    expect(table.match('web.test', '/')?.tls.auto).toBe(false);
+    expect(table.match('api.test', '/')?.tls).toEqual({ auto: false, redirect: false, hsts: 60 });
+    expect(table.describe().hosts.find((host) => host.host === 'api.test')?.routes[0]?.tls).toEqual({
+      auto: false,
+      redirect: false,
+      hsts: 60,
+    });
+  });
+});

@@ -1,5 +1,6 @@
 import type {
   EndpointRecord,
+  HttpRoute,
   KeyLayout,
   Logger,
   RegistryChange,
@@ -10,7 +11,7 @@ import { formatHostPort, isServing, silentLogger } from '@wharf/core';
 import { BackendAddressCheck } from './backend-address.js';
 import { LayeredMap } from './layered-map.js';
 import { normalisePathPrefix } from './path-prefix.js';
-import { HostRoutes, type RouteEndpoint, RoutePool, RouteTable } from './route-table.js';
+import { HostRoutes, mergeRouteTls, type RouteEndpoint, RoutePool, RouteTable } from './route-table.js';
 
 export interface RouteTableBuilderOptions {
   /** Allow endpoints on link-local addresses (169.254.0.0/16, fe80::/10). */
@@ -40,18 +41,19 @@ export interface RouteTableResult {
   readonly removedBackends: readonly string[];
 }
 
+/** A label route as the builder keeps it: path normalised, HTTPS fields as the record has them. */
+type LabelRoute = Pick<HttpRoute, 'host' | 'pathPrefix' | 'tls' | 'redirect' | 'hsts'>;
+
 interface IndexedEndpoint extends RouteEndpoint {
-  readonly routes: readonly { readonly host: string; readonly pathPrefix: string }[];
+  readonly routes: readonly LabelRoute[];
   /** The state its bridge wrote; `state` also counts an operator drain. */
   readonly recordState: EndpointRecord['state'];
 }
 
 const ZONE_TAG = 'zone=';
 
-interface OperatorRoute {
+interface OperatorRoute extends LabelRoute {
   readonly id: string;
-  readonly host: string;
-  readonly pathPrefix: string;
   readonly service: string;
 }
 
@@ -279,11 +281,14 @@ export class RouteTableBuilder {
   }
 
   #addOperatorRoute(id: string, key: string, record: RouteRecord, touched: Set<string>): void {
-    const route = {
+    const route: OperatorRoute = {
       id,
       host: record.host,
       pathPrefix: normalisePathPrefix(record.pathPrefix),
       service: record.service,
+      tls: record.tls,
+      redirect: record.redirect,
+      hsts: record.hsts,
     };
     this.#operatorRoutes.set(key, route);
     addToIndex(this.#operatorRoutesByHost, route.host, route.pathPrefix, key);
@@ -320,9 +325,14 @@ export class RouteTableBuilder {
     const pools: RoutePool[] = [];
     for (const prefix of prefixes) {
       const keys = new Set(labelPrefixes?.get(prefix));
+      const tlsRoutes: LabelRoute[] = [];
+      for (const key of keys)
+        for (const route of this.#endpoints.get(key)!.routes)
+          if (route.host === host && route.pathPrefix === prefix) tlsRoutes.push(route);
       const operatorRoutes: { id: string; service: string }[] = [];
       for (const routeKey of operatorPrefixes?.get(prefix) ?? []) {
         const route = this.#operatorRoutes.get(routeKey)!;
+        tlsRoutes.push(route);
         operatorRoutes.push({ id: route.id, service: route.service });
         for (const key of this.#endpointsByService.get(route.service) ?? []) keys.add(key);
       }
@@ -332,6 +342,7 @@ export class RouteTableBuilder {
         operatorRoutes,
         zone: this.#zone,
         heldUntil: held?.get(prefix) ?? 0,
+        tls: mergeRouteTls(tlsRoutes),
       });
       if (pool.routable) held?.delete(prefix);
       pools.push(pool);
@@ -361,13 +372,15 @@ export class RouteTableBuilder {
   }
 }
 
-function dedupeRoutes(routes: readonly { host: string; pathPrefix: string }[]) {
-  if (routes.length === 1)
-    return [{ host: routes[0]!.host, pathPrefix: normalisePathPrefix(routes[0]!.pathPrefix) }];
-  const seen = new Map<string, { host: string; pathPrefix: string }>();
+function dedupeRoutes(routes: readonly LabelRoute[]): LabelRoute[] {
+  if (routes.length === 1) {
+    const route = routes[0]!;
+    return [{ ...route, pathPrefix: normalisePathPrefix(route.pathPrefix) }];
+  }
+  const seen = new Map<string, LabelRoute>();
   for (const route of routes) {
     const pathPrefix = normalisePathPrefix(route.pathPrefix);
-    seen.set(`${route.host} ${pathPrefix}`, { host: route.host, pathPrefix });
+    seen.set(`${route.host} ${pathPrefix}`, { ...route, pathPrefix });
   }
   return [...seen.values()];
 }

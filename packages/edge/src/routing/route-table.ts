@@ -22,6 +22,41 @@ export interface RouteEndpoint {
 /** An endpoint as `/routes` and `wharf routes` describe it. */
 export type EndpointDescription = Omit<RouteEndpoint, 'backendKey'>;
 
+/**
+ * How a route is served over HTTPS, merged from every label route and operator route that
+ * contributes to it: any one asking for a certificate or a redirect turns it on (a deploy that
+ * adds the label takes effect with its first container), and the longest HSTS max-age wins.
+ */
+export interface RouteTls {
+  /** `wharf.tls=auto`: the edges obtain a certificate for the host. */
+  readonly auto: boolean;
+  /** `wharf.http.redirect=https`: the plain listener answers 308. */
+  readonly redirect: boolean;
+  /** HSTS max-age in seconds for responses over HTTPS, or undefined. */
+  readonly hsts: number | undefined;
+}
+
+export const NO_ROUTE_TLS: RouteTls = Object.freeze({ auto: false, redirect: false, hsts: undefined });
+
+/** Merges the TLS fields of the routes behind one pool (see `RouteTls`). */
+export function mergeRouteTls(
+  routes: Iterable<{
+    readonly tls?: 'auto' | 'off' | undefined;
+    readonly redirect?: 'https' | undefined;
+    readonly hsts?: number | undefined;
+  }>,
+): RouteTls {
+  let auto = false;
+  let redirect = false;
+  let hsts: number | undefined;
+  for (const route of routes) {
+    if (route.tls === 'auto') auto = true;
+    if (route.redirect === 'https') redirect = true;
+    if (route.hsts !== undefined && (hsts === undefined || route.hsts > hsts)) hsts = route.hsts;
+  }
+  return auto || redirect || hsts !== undefined ? Object.freeze({ auto, redirect, hsts }) : NO_ROUTE_TLS;
+}
+
 export interface RoutePoolOptions {
   readonly operatorRoutes?: readonly { id: string; service: string }[];
   /** The edge's zone (`WHARF_ZONE`): its serving endpoints are preferred while any can answer. */
@@ -32,6 +67,7 @@ export interface RoutePoolOptions {
    * 404. 0 when not held.
    */
   readonly heldUntil?: number;
+  readonly tls?: RouteTls;
 }
 
 /** Everything that routes one Host + path prefix. Immutable apart from the balancer's position. */
@@ -53,12 +89,13 @@ export class RoutePool {
   readonly routable: boolean;
   /** See `RoutePoolOptions.heldUntil`; 0 when not held. */
   readonly heldUntil: number;
+  readonly tls: RouteTls;
 
   constructor(
     host: string,
     pathPrefix: string,
     endpoints: readonly RouteEndpoint[],
-    { operatorRoutes = [], zone, heldUntil = 0 }: RoutePoolOptions = {},
+    { operatorRoutes = [], zone, heldUntil = 0, tls = NO_ROUTE_TLS }: RoutePoolOptions = {},
   ) {
     this.id = host + pathPrefix;
     this.host = host;
@@ -72,6 +109,7 @@ export class RoutePool {
       zone === undefined ? undefined : (endpoint) => endpoint.zone === zone && endpoint.weight > 0,
     );
     this.heldUntil = this.routable ? 0 : heldUntil;
+    this.tls = tls;
   }
 }
 
@@ -107,6 +145,8 @@ export interface RouteTableDescription {
       /** ISO time until which a route without serving endpoints is held (503, not 404), or null. */
       readonly heldUntil: string | null;
       readonly operatorRoutes: readonly { readonly id: string; readonly service: string }[];
+      /** Present when the route asks for anything over HTTPS. */
+      readonly tls?: RouteTls;
       readonly endpoints: readonly EndpointDescription[];
     }[];
   }[];
@@ -174,6 +214,7 @@ export class RouteTable {
           routable: pool.routable,
           heldUntil: pool.heldUntil > 0 ? new Date(pool.heldUntil).toISOString() : null,
           operatorRoutes: pool.operatorRoutes,
+          ...(pool.tls === NO_ROUTE_TLS ? {} : { tls: pool.tls }),
           endpoints: pool.endpoints.map(describeEndpoint),
         })),
       })),
