@@ -125,6 +125,7 @@ describe('wharf-edge re-lists after compaction (in-process, watch held back)', (
       WHARF_ETCD: etcd.endpoint,
       WHARF_PREFIX: compactLayout.prefix,
       WHARF_LISTEN: `127.0.0.1:${listenPort}`,
+      WHARF_TLS_LISTEN: 'off',
       WHARF_ADMIN_LISTEN: '127.0.0.1:0',
     });
     const edge = new Edge({ config, client: delayed });

@@ -43,6 +43,7 @@ describe('fault: edge SIGKILLed under load and restarted', { timeout: SCENARIO_T
           WHARF_ETCD: rig.etcd.join(','),
           WHARF_PREFIX: rig.prefix,
           WHARF_LISTEN: `127.0.0.1:${rig.edge.port}`,
+          WHARF_TLS_LISTEN: 'off',
           WHARF_ADMIN_LISTEN: `127.0.0.1:${rig.edge.adminPort}`,
           LOG_LEVEL: 'info',
         },

@@ -116,3 +116,37 @@ export function etcdTlsArgs(pki: TestPki): string[] {
     '--client-cert-auth=true',
   ];
 }
+
+export interface TestCertificateAuthority {
+  readonly dir: string;
+  /** Path of the CA certificate (PEM): what clients trust. */
+  readonly ca: string;
+  /**
+   * Issues a server certificate for `domains` (DNS names, wildcards allowed) and returns the paths
+   * of its certificate and key, named `<name>.crt` and `<name>.key` in `dir`.
+   */
+  issue(name: string, domains: readonly string[]): { readonly cert: string; readonly key: string };
+  /** Removes every file. Idempotent. */
+  close(): void;
+}
+
+/** A throwaway CA (openssl command line) that issues server certificates on demand. */
+export function createTestCertificateAuthority(): TestCertificateAuthority {
+  const dir = mkdtempSync(join(tmpdir(), 'wharf-ca-'));
+  authority(dir, 'ca');
+  return {
+    dir,
+    ca: join(dir, 'ca.crt'),
+    issue(name, domains) {
+      const names = domains.map((domain) => `DNS:${domain}`).join(',');
+      leaf(
+        dir,
+        'ca',
+        name,
+        `subjectAltName=${names}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n`,
+      );
+      return { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+    },
+    close: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}

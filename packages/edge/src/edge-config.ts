@@ -2,6 +2,7 @@ import { BlockList, isIP } from 'node:net';
 import { type CommonConfig, ConfigError, ConfigReader, type Env, readCommonConfig } from '@wharf/core';
 import type { AccessLogTarget } from './dataplane/access-log.js';
 import { DATA_PLANE_KINDS, type DataPlaneKind } from './dataplane/data-plane.js';
+import { readTlsConfig, type TlsConfig } from './tls/tls-config.js';
 
 export interface ListenAddress {
   readonly host: string;
@@ -38,6 +39,8 @@ export interface EdgeConfig {
   readonly routeWaitMs: number;
   /** `WHARF_ACCESS_LOG`: one JSON line per request on standard output, or off. */
   readonly accessLog: AccessLogTarget;
+  /** HTTPS: the TLS listener, certificates, ACME (`WHARF_TLS_*`, `WHARF_ACME_*`). */
+  readonly tls: TlsConfig;
 }
 
 /** Reads the edge's settings (plus the common ones) once, at start; the result is frozen. */
@@ -76,6 +79,7 @@ export function readEdgeConfig(reader: ConfigReader): EdgeConfig {
     routeGraceMs: reader.duration('WHARF_ROUTE_GRACE', 30_000, { minMs: 0, maxMs: 3_600_000 }),
     routeWaitMs: reader.duration('WHARF_ROUTE_WAIT', 10_000, { minMs: 0, maxMs: 300_000 }),
     accessLog: reader.oneOf('WHARF_ACCESS_LOG', ['off', 'stdout'] as const, 'off'),
+    tls: readTlsConfig(reader),
   });
 }
 

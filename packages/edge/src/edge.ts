@@ -8,6 +8,9 @@ import { createDataPlane } from './dataplane/create-data-plane.js';
 import type { DataPlane } from './dataplane/data-plane.js';
 import type { EdgeConfig } from './edge-config.js';
 import { LiveRoutes } from './live-routes.js';
+import { runTogether } from './run-together.js';
+import { CertificateDirectory } from './tls/certificate-directory.js';
+import { LiveTls } from './tls/live-tls.js';
 
 export interface EdgeOptions {
   readonly config: EdgeConfig;
@@ -29,6 +32,9 @@ export interface EdgeOptions {
  */
 export class Edge {
   readonly routes: LiveRoutes;
+  /** Certificates and ACME challenges, handed to the data plane (`tls/`). */
+  readonly tls: LiveTls;
+  readonly #certificateFiles: CertificateDirectory | undefined;
   readonly watcher: ServiceWatcher;
   readonly plane: DataPlane;
   readonly metrics: EdgeMetrics;
@@ -54,11 +60,23 @@ export class Edge {
     });
     // Every table goes to the data plane in order: from the watch, and when a held route expires.
     this.routes.subscribe((_table, result) => this.plane.apply(result));
+    this.tls = new LiveTls({ cipher: config.tls.cipher, logger });
+    this.tls.subscribe((state) => this.plane.applyTls(state));
+    const directory = config.tls.certsDirectory;
+    this.#certificateFiles =
+      directory === undefined
+        ? undefined
+        : new CertificateDirectory({
+            directory,
+            logger,
+            onChange: (contents) => this.tls.setFiles(contents),
+          });
     this.watcher = new ServiceWatcher({
       client: options.client,
       layout: config.common.layout,
       logger,
       onUpdate: (update) => {
+        this.tls.apply(update);
         this.routes.apply(update);
         if (!this.#ready && this.watcher.synced) {
           this.#ready = true;
@@ -72,6 +90,7 @@ export class Edge {
       },
     });
     this.metrics = new EdgeMetrics({ routes: this.routes, plane: this.plane, watch: this.watcher });
+    this.tls.registerMetrics(this.metrics.registry);
     if (options.admin ?? true) {
       this.admin = new AdminServer({ listen: config.adminListen, logger });
       mountEdgeAdmin(this.admin, {
@@ -95,28 +114,21 @@ export class Edge {
 
   /** Serves until `signal` aborts; resolves after in-flight requests finished (or the grace ran out). */
   async run(signal: AbortSignal): Promise<void> {
-    // If one part fails (a port in use), the others stop too instead of running alone.
-    const parts = new AbortController();
-    const stop = () => parts.abort();
-    signal.addEventListener('abort', stop, { once: true });
-    if (signal.aborted) stop();
+    // Certificate files are in place before the TLS listener takes its first connection.
+    await this.#certificateFiles?.load();
     const stopWatch = new AbortController();
     const watching = this.watcher.run(stopWatch.signal);
-    const guard = (running: Promise<void> | undefined) =>
-      running?.catch((error: unknown) => {
-        stop();
-        throw error;
-      });
     try {
-      const results = await Promise.allSettled([
-        guard(this.plane.run(parts.signal)),
-        guard(this.admin?.run(parts.signal)),
-        guard(this.health?.run(parts.signal)),
+      const admin = this.admin;
+      const health = this.health;
+      const files = this.#certificateFiles;
+      await runTogether(signal, [
+        (running) => this.plane.run(running),
+        ...(admin ? [(running: AbortSignal) => admin.run(running)] : []),
+        ...(health ? [(running: AbortSignal) => health.run(running)] : []),
+        ...(files ? [(running: AbortSignal) => files.run(running)] : []),
       ]);
-      const failure = results.find((result) => result.status === 'rejected');
-      if (failure) throw failure.reason;
     } finally {
-      signal.removeEventListener('abort', stop);
       // The table stays live until the last in-flight request is done.
       stopWatch.abort();
       await watching;
@@ -124,6 +136,7 @@ export class Edge {
       await this.admin?.close();
       await this.health?.close();
       this.routes.close();
+      this.tls.close();
     }
   }
 }

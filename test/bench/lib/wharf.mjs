@@ -86,6 +86,7 @@ export async function startEdge({
     env: {
       WHARF_ETCD: etcd,
       WHARF_LISTEN: `127.0.0.1:${port}`,
+      WHARF_TLS_LISTEN: 'off',
       WHARF_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
       WHARF_WORKERS: String(workers),
       WHARF_PREFIX: PREFIX,

@@ -116,7 +116,12 @@ async function measureContainers(etcd) {
         name,
         image: 'wharf/edge',
         args: ['--network', 'host'],
-        env: { WHARF_ETCD: etcd.endpoint, WHARF_LISTEN: '127.0.0.1:0', WHARF_ADMIN_LISTEN: '127.0.0.1:0' },
+        env: {
+          WHARF_ETCD: etcd.endpoint,
+          WHARF_LISTEN: '127.0.0.1:0',
+          WHARF_ADMIN_LISTEN: '127.0.0.1:0',
+          WHARF_TLS_LISTEN: 'off',
+        },
       });
       figures.edgeContainer = await containerMemory(name);
     } catch (error) {

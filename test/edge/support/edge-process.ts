@@ -17,6 +17,12 @@ export interface EdgeProcessOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Wait for /readyz (default true). */
   readonly waitReady?: boolean;
+  /** The address both listeners bind (default 127.0.0.1; edges side by side take 127.0.0.2, …). */
+  readonly host?: string;
+  /** The plain listener's port (default: a free one). */
+  readonly port?: number;
+  /** The TLS listener: a port, `true` for a free one, or off (the default). */
+  readonly tls?: number | boolean;
 }
 
 /**
@@ -24,22 +30,33 @@ export interface EdgeProcessOptions {
  * kept for failure messages. `stop()` sends SIGTERM and resolves with the exit code.
  */
 export class EdgeProcess {
+  readonly host: string;
   readonly port: number;
   readonly adminPort: number;
+  /** The TLS listener's port, or undefined when it is off. */
+  readonly tlsPort: number | undefined;
   readonly child: ChildProcess;
   log = '';
   #exit: Promise<number | null>;
 
-  private constructor(port: number, adminPort: number, options: EdgeProcessOptions) {
+  private constructor(
+    port: number,
+    adminPort: number,
+    tlsPort: number | undefined,
+    options: EdgeProcessOptions,
+  ) {
+    this.host = options.host ?? '127.0.0.1';
     this.port = port;
     this.adminPort = adminPort;
+    this.tlsPort = tlsPort;
     this.child = spawn(process.execPath, [MAIN], {
       env: {
         PATH: process.env.PATH ?? '',
         WHARF_ETCD: options.etcd,
         WHARF_PREFIX: options.prefix,
-        WHARF_LISTEN: `127.0.0.1:${port}`,
+        WHARF_LISTEN: `${this.host}:${port}`,
         WHARF_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
+        WHARF_TLS_LISTEN: tlsPort === undefined ? 'off' : `${this.host}:${tlsPort}`,
         LOG_LEVEL: 'info',
         ...options.env,
       },
@@ -61,13 +78,14 @@ export class EdgeProcess {
   }
 
   static async start(options: EdgeProcessOptions): Promise<EdgeProcess> {
-    const edge = new EdgeProcess(await freePort(), await freePort(), options);
+    const tlsPort = options.tls === true ? await freePort() : options.tls === false ? undefined : options.tls;
+    const edge = new EdgeProcess(options.port ?? (await freePort()), await freePort(), tlsPort, options);
     if (options.waitReady ?? true) await edge.waitReady();
     return edge;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://${this.host}:${this.port}`;
   }
 
   get adminUrl(): string {

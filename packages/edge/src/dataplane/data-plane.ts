@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { RouteTableResult } from '../routing/route-table-builder.js';
+import type { TlsState } from '../tls/tls-state.js';
 import type { RouteCounters, UpstreamFailureKind } from './route-stats.js';
 
 /** Which proxy carries the traffic: the in-process Node proxy, or HAProxy driven live. */
@@ -45,6 +46,12 @@ export interface DataPlane {
    * Never blocks and never throws: a plane that must apply asynchronously queues and coalesces.
    */
   apply(change: RouteTableResult): void;
+  /**
+   * New certificates or ACME challenges, in order. A plane serves the certificates by SNI on its
+   * TLS listener, answers the challenges (HTTP-01 on the plain listener, TLS-ALPN-01 on the TLS
+   * one) and changes certificates without dropping connections. Never blocks, never throws.
+   */
+  applyTls(state: TlsState): void;
   /** The first full sync is applied: start-up is over, requests held until now may go. */
   open(): void;
   /** Counters and backend states, for `/metrics`, `/routes` and the dashboard. */

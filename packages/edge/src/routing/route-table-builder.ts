@@ -79,6 +79,8 @@ export class RouteTableBuilder {
   /** Host → path prefix → epoch ms until which a route that lost its last serving endpoint is held. */
   readonly #held = new Map<string, Map<string, number>>();
   readonly #labelRoutes: PrefixIndex<string> = new Map();
+  /** Label routes with HTTPS fields (few), by host and prefix, so pools need not scan endpoints. */
+  readonly #httpsLabelRoutes = new Map<string, Map<string, Map<string, LabelRoute>>>();
   readonly #operatorRoutes = new Map<string, OperatorRoute>();
   readonly #operatorRoutesByHost: PrefixIndex<string> = new Map();
   readonly #operatorHostsByService = new Map<string, Map<string, number>>();
@@ -247,6 +249,7 @@ export class RouteTableBuilder {
     addToSet(this.#endpointsById, record.id, key);
     for (const route of routes) {
       addToIndex(this.#labelRoutes, route.host, route.pathPrefix, key);
+      if (hasHttpsFields(route)) indexHttpsRoute(this.#httpsLabelRoutes, route, key, true);
       touched.add(route.host);
     }
     this.#touchOperatorHosts(record.service, touched);
@@ -263,6 +266,7 @@ export class RouteTableBuilder {
     removeFromSet(this.#endpointsById, endpoint.id, key);
     for (const route of endpoint.routes) {
       removeFromIndex(this.#labelRoutes, route.host, route.pathPrefix, key);
+      if (hasHttpsFields(route)) indexHttpsRoute(this.#httpsLabelRoutes, route, key, false);
       touched.add(route.host);
     }
     this.#touchOperatorHosts(endpoint.service, touched);
@@ -325,10 +329,7 @@ export class RouteTableBuilder {
     const pools: RoutePool[] = [];
     for (const prefix of prefixes) {
       const keys = new Set(labelPrefixes?.get(prefix));
-      const tlsRoutes: LabelRoute[] = [];
-      for (const key of keys)
-        for (const route of this.#endpoints.get(key)!.routes)
-          if (route.host === host && route.pathPrefix === prefix) tlsRoutes.push(route);
+      const tlsRoutes: LabelRoute[] = [...(this.#httpsLabelRoutes.get(host)?.get(prefix)?.values() ?? [])];
       const operatorRoutes: { id: string; service: string }[] = [];
       for (const routeKey of operatorPrefixes?.get(prefix) ?? []) {
         const route = this.#operatorRoutes.get(routeKey)!;
@@ -383,6 +384,36 @@ function dedupeRoutes(routes: readonly LabelRoute[]): LabelRoute[] {
     seen.set(`${route.host} ${pathPrefix}`, { ...route, pathPrefix });
   }
   return [...seen.values()];
+}
+
+function hasHttpsFields(route: LabelRoute): boolean {
+  return route.tls !== undefined || route.redirect !== undefined || route.hsts !== undefined;
+}
+
+function indexHttpsRoute(
+  index: Map<string, Map<string, Map<string, LabelRoute>>>,
+  route: LabelRoute,
+  key: string,
+  add: boolean,
+): void {
+  let prefixes = index.get(route.host);
+  if (prefixes === undefined) {
+    if (!add) return;
+    prefixes = new Map();
+    index.set(route.host, prefixes);
+  }
+  let routes = prefixes.get(route.pathPrefix);
+  if (routes === undefined) {
+    if (!add) return;
+    routes = new Map();
+    prefixes.set(route.pathPrefix, routes);
+  }
+  if (add) routes.set(key, route);
+  else {
+    routes.delete(key);
+    if (routes.size === 0) prefixes.delete(route.pathPrefix);
+    if (prefixes.size === 0) index.delete(route.host);
+  }
 }
 
 function addToSet(map: Map<string, Set<string>>, key: string, value: string): void {

@@ -1,5 +1,6 @@
 import type { CertificateRecord, Logger, RegistryUpdate } from '@wharf/core';
 import { PrivateKeyCipher, silentLogger } from '@wharf/core';
+import { Gauge, type Registry } from 'prom-client';
 import type { DirectoryContents } from './certificate-directory.js';
 import { CertificateSet } from './certificate-set.js';
 import { ChallengeSet } from './challenge-set.js';
@@ -119,5 +120,25 @@ export class LiveTls {
 
   close(): void {
     this.#listeners.clear();
+  }
+
+  /** `wharf_tls_certificate_expiry_seconds`: seconds until each served certificate expires. */
+  registerMetrics(registry: Registry): void {
+    const live = this;
+    new Gauge({
+      name: 'wharf_tls_certificate_expiry_seconds',
+      help: 'Seconds until a served certificate expires (negative once expired), by name, origin (file, etcd) and source.',
+      labelNames: ['name', 'origin', 'source'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const now = live.#now();
+        for (const certificate of live.#state.certificates.certificates)
+          this.set(
+            { name: certificate.name, origin: certificate.origin, source: certificate.source },
+            Math.round((certificate.notAfter - now) / 1_000),
+          );
+      },
+    });
   }
 }

@@ -1,11 +1,13 @@
 import type { Logger } from '@wharf/core';
 import { silentLogger } from '@wharf/core';
-import { Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import type { EdgeConfig } from '../../edge-config.js';
 import { cidrList } from '../../edge-config.js';
 import { backendLookup } from '../../routing/backend-address.js';
 import { RouteTable } from '../../routing/route-table.js';
 import type { RouteTableResult } from '../../routing/route-table-builder.js';
+import { runTogether } from '../../run-together.js';
+import { EMPTY_TLS_STATE, type TlsState } from '../../tls/tls-state.js';
 import { AccessLog } from '../access-log.js';
 import type { BackendStatus, DataPlane, DataPlaneStats } from '../data-plane.js';
 import { RouteStats } from '../route-stats.js';
@@ -14,6 +16,7 @@ import { EdgeServer } from './edge-server.js';
 import { HostChanges } from './host-changes.js';
 import { ProxyHandler } from './proxy-handler.js';
 import { StartupGate } from './startup-gate.js';
+import { TlsEdgeServer } from './tls-edge-server.js';
 
 export interface BuiltinDataPlaneOptions {
   readonly config: EdgeConfig;
@@ -30,6 +33,8 @@ export class BuiltinDataPlane implements DataPlane {
   readonly backends: BackendRegistry;
   readonly counters = new RouteStats();
   readonly server: EdgeServer;
+  /** The HTTPS listener (`WHARF_TLS_LISTEN`), unless off. */
+  readonly tlsServer: TlsEdgeServer | undefined;
   readonly #startup = new StartupGate();
   readonly #changes = new HostChanges();
   readonly #accessLog: AccessLog | undefined;
@@ -39,7 +44,14 @@ export class BuiltinDataPlane implements DataPlane {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [],
   });
+  readonly #handshakeFailures = new Counter({
+    name: 'wharf_tls_handshake_failures_total',
+    help: 'TLS connections refused before a request: no certificate for the SNI, not TLS, protocol or cipher mismatch.',
+    labelNames: ['reason'],
+    registers: [],
+  });
   #table = RouteTable.EMPTY;
+  #tls: TlsState = EMPTY_TLS_STATE;
 
   constructor({ config, logger = silentLogger }: BuiltinDataPlaneOptions) {
     // DNS-named backends are checked again after resolution, when a connection is opened.
@@ -61,6 +73,8 @@ export class BuiltinDataPlane implements DataPlane {
       changes: this.#changes,
       routeWaitMs: config.routeWaitMs,
       accessLog: this.#accessLog,
+      challenges: () => this.#tls.challenges,
+      httpsPort: config.tls.redirectPort,
       logger,
     });
     this.server = new EdgeServer({
@@ -71,6 +85,24 @@ export class BuiltinDataPlane implements DataPlane {
       shutdownGraceMs: config.shutdownGraceMs,
       logger,
     });
+    this.tlsServer =
+      config.tls.listen === undefined
+        ? undefined
+        : new TlsEdgeServer({
+            listen: config.tls.listen,
+            handler,
+            tls: () => this.#tls,
+            headersTimeoutMs: config.headersTimeoutMs,
+            idleTimeoutMs: config.idleTimeoutMs,
+            shutdownGraceMs: config.shutdownGraceMs,
+            onHandshakeFailure: (reason) => this.#handshakeFailures.inc({ reason }),
+            logger,
+          });
+  }
+
+  applyTls(state: TlsState): void {
+    this.#tls = state;
+    this.tlsServer?.update(state);
   }
 
   apply(change: RouteTableResult): void {
@@ -86,7 +118,12 @@ export class BuiltinDataPlane implements DataPlane {
 
   async run(signal: AbortSignal): Promise<void> {
     try {
-      await this.server.run(signal);
+      const server = this.server;
+      const tlsServer = this.tlsServer;
+      await runTogether(signal, [
+        (running) => server.run(running),
+        ...(tlsServer ? [(running: AbortSignal) => tlsServer.run(running)] : []),
+      ]);
     } finally {
       this.backends.close();
       this.#accessLog?.close();
@@ -112,5 +149,6 @@ export class BuiltinDataPlane implements DataPlane {
 
   registerMetrics(registry: Registry): void {
     registry.registerMetric(this.#latency);
+    registry.registerMetric(this.#handshakeFailures);
   }
 }

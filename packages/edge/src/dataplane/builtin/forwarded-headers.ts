@@ -85,9 +85,13 @@ export function upstreamRequestHeaders(
   const out: UpstreamHeaders = {};
   for (const name in headers) {
     if (HOP_BY_HOP.has(name) || listed?.has(name)) continue;
+    // HTTP/2 pseudo-headers (`:method`, `:authority`…) are no HTTP/1.1 header names.
+    if (name.charCodeAt(0) === 58 /* : */) continue;
     if (!forwarded.trusted && (FORWARDING.has(name) || name === 'x-request-id')) continue;
     out[name] = headers[name];
   }
+  // HTTP/2 carries the host as `:authority`; the backend speaks HTTP/1.1 and needs `Host`.
+  if (out.host === undefined && forwarded.host !== '') out.host = forwarded.host;
   const priorFor = forwarded.trusted ? headers['x-forwarded-for'] : undefined;
   out['x-forwarded-for'] = priorFor ? `${priorFor}, ${forwarded.peer}` : forwarded.peer;
   if (!forwarded.trusted || headers['x-forwarded-proto'] === undefined)

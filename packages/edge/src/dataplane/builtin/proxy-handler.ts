@@ -6,6 +6,7 @@ import { silentLogger } from '@wharf/core';
 import type { Dispatcher } from 'undici';
 import { normaliseHost } from '../../routing/host-name.js';
 import type { RouteEndpoint, RoutePool, RouteTable } from '../../routing/route-table.js';
+import type { ChallengeSet } from '../../tls/challenge-set.js';
 import type { AccessLog } from '../access-log.js';
 import { RouteStats } from '../route-stats.js';
 import type { Backend } from './backend.js';
@@ -19,6 +20,14 @@ import {
   upstreamRequestHeaders,
 } from './forwarded-headers.js';
 import { HostChanges } from './host-changes.js';
+import {
+  answerHttpChallenge,
+  hstsHeader,
+  isEncrypted,
+  isHttp2Request,
+  redirectToHttps,
+  wantsHttpsRedirect,
+} from './https-answers.js';
 import { RequestIds } from './request-ids.js';
 import { StartupGate } from './startup-gate.js';
 import { UpstreamAttempt } from './upstream-attempt.js';
@@ -55,6 +64,10 @@ export interface ProxyHandlerOptions {
   readonly accessLog?: AccessLog | undefined;
   readonly logger?: Logger;
   readonly now?: () => number;
+  /** The ACME HTTP-01 challenges to answer on the plain listener (`tls/`); none when omitted. */
+  readonly challenges?: () => ChallengeSet;
+  /** The port clients reach HTTPS on, for redirects (`WHARF_TLS_REDIRECT_PORT`). */
+  readonly httpsPort?: number;
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
@@ -106,6 +119,8 @@ export class ProxyHandler {
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #ids = new RequestIds();
+  readonly #challenges: (() => ChallengeSet) | undefined;
+  readonly #httpsPort: number;
   /** Client sockets of open WebSocket tunnels. */
   readonly upgraded = new Set<Duplex>();
   #healthNow = 0;
@@ -128,6 +143,8 @@ export class ProxyHandler {
     this.#accessLog = options.accessLog;
     this.#logger = (options.logger ?? silentLogger).child({ component: 'proxy' });
     this.#now = options.now ?? Date.now;
+    this.#challenges = options.challenges;
+    this.#httpsPort = options.httpsPort ?? 443;
   }
 
   get stats(): RouteStats {
@@ -212,7 +229,7 @@ export class ProxyHandler {
 
   #handleRequest(exchange: Exchange): void {
     const req = exchange.req;
-    if (req.httpVersionMajor !== 1 || req.httpVersionMinor > 1) {
+    if ((req.httpVersionMajor !== 1 || req.httpVersionMinor > 1) && !isHttp2Request(req)) {
       // Node's parser also takes `HTTP/0.9` and `HTTP/2.0` request lines, framed as HTTP/1.1; a
       // peer in front of the edge may read them otherwise (HTTP/0.9 has no headers).
       exchange.res!.shouldKeepAlive = false;
@@ -227,8 +244,26 @@ export class ProxyHandler {
       this.#answer(exchange, 501, 'Transfer-Encoding other than "chunked" is not supported');
       return;
     }
+    const res = exchange.res!;
+    if (
+      this.#challenges !== undefined &&
+      !isEncrypted(req) &&
+      answerHttpChallenge(req, res, this.#challenges())
+    ) {
+      exchange.done = true;
+      exchange.status = 200;
+      this.#stats.record(RouteStats.UNROUTED, 200);
+      return;
+    }
     const pool = this.#route(exchange);
     if (pool === undefined) return;
+    if (wantsHttpsRedirect(pool, req)) {
+      exchange.done = true;
+      exchange.status = 308;
+      this.#stats.record(pool.id, 308);
+      redirectToHttps(res, exchange.host, req.url ?? '/', this.#httpsPort, exchange.requestId);
+      return;
+    }
     exchange.headers = upstreamRequestHeaders(req.headers, this.#forwardedFor(req, exchange.requestId));
     exchange.hasBody = transferEncoding !== undefined || (Number(req.headers['content-length']) || 0) > 0;
     exchange.retryable = IDEMPOTENT.has(req.method ?? 'GET');
@@ -277,7 +312,7 @@ export class ProxyHandler {
       );
       return undefined;
     }
-    const host = hasOneHost(req.rawHeaders) ? normaliseHost(req.headers.host) : undefined;
+    const host = requestHost(req);
     if (host === undefined) {
       this.#answer(exchange, 400, 'missing, repeated or malformed Host header');
       return undefined;
@@ -297,8 +332,8 @@ export class ProxyHandler {
       this.#trusted !== undefined &&
       peer !== '' &&
       this.#trusted.check(peer, peer.includes(':') ? 'ipv6' : 'ipv4');
-    const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
-    return { peer, trusted, host: req.headers.host ?? '', proto: encrypted ? 'https' : 'http', requestId };
+    const host = (isHttp2Request(req) ? authority(req) : undefined) ?? req.headers.host ?? '';
+    return { peer, trusted, host, proto: isEncrypted(req) ? 'https' : 'http', requestId };
   }
 
   #forward(exchange: Exchange): void {
@@ -404,8 +439,19 @@ export class ProxyHandler {
     }
     const headers = downstreamResponseHeaders(upstreamHeaders);
     headers['x-request-id'] = exchange.requestId;
+    const hsts =
+      exchange.pool!.tls.hsts === undefined || !isEncrypted(exchange.req)
+        ? undefined
+        : hstsHeader(exchange.pool!);
+    if (hsts !== undefined) headers['strict-transport-security'] = hsts;
     try {
-      if (exchange.res) exchange.res.writeHead(status, statusMessage || undefined, headers);
+      // HTTP/2 has no reason phrase (Node warns when given one).
+      if (exchange.res)
+        exchange.res.writeHead(
+          status,
+          isHttp2Request(exchange.req) ? undefined : statusMessage || undefined,
+          headers,
+        );
       else writeHead(exchange.socket!, status, statusMessage, headers);
     } catch (error) {
       // Node refuses to write what llhttp accepted (a character in a header value): same as a
@@ -590,6 +636,19 @@ function writeHead(
     }
   }
   socket.write(`${head}connection: close\r\n\r\n`, 'latin1');
+}
+
+function authority(req: IncomingMessage): string | undefined {
+  return req.headers[':authority'] as string | undefined;
+}
+
+/**
+ * The normalised host a request is for: HTTP/2's `:authority` (Node's parser already refuses a
+ * repeated one), else the one `Host` header; undefined when missing, repeated or malformed.
+ */
+function requestHost(req: IncomingMessage): string | undefined {
+  if (isHttp2Request(req)) return normaliseHost(authority(req) ?? req.headers.host);
+  return hasOneHost(req.rawHeaders) ? normaliseHost(req.headers.host) : undefined;
 }
 
 /**
