@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -122,7 +123,7 @@ export interface TestCertificateAuthority {
   /** Path of the CA certificate (PEM): what clients trust. */
   readonly ca: string;
   /**
-   * Issues a server certificate for `domains` (DNS names, wildcards allowed) and returns the paths
+   * Issues a server certificate for `domains` (DNS names, wildcards allowed, or IP addresses) and returns the paths
    * of its certificate and key, named `<name>.crt` and `<name>.key` in `dir`.
    */
   issue(name: string, domains: readonly string[]): { readonly cert: string; readonly key: string };
@@ -138,7 +139,7 @@ export function createTestCertificateAuthority(): TestCertificateAuthority {
     dir,
     ca: join(dir, 'ca.crt'),
     issue(name, domains) {
-      const names = domains.map((domain) => `DNS:${domain}`).join(',');
+      const names = domains.map((domain) => `${isIP(domain) ? 'IP' : 'DNS'}:${domain}`).join(',');
       leaf(
         dir,
         'ca',

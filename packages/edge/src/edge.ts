@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { EtcdClient, Logger } from '@wharf/core';
 import { ServiceWatcher, silentLogger } from '@wharf/core';
 import { AdminServer } from './admin/admin-server.js';
@@ -9,6 +10,7 @@ import type { DataPlane } from './dataplane/data-plane.js';
 import type { EdgeConfig } from './edge-config.js';
 import { LiveRoutes } from './live-routes.js';
 import { runTogether } from './run-together.js';
+import { AcmeIssuer } from './tls/acme-issuer.js';
 import { CertificateDirectory } from './tls/certificate-directory.js';
 import { LiveTls } from './tls/live-tls.js';
 
@@ -35,6 +37,8 @@ export class Edge {
   /** Certificates and ACME challenges, handed to the data plane (`tls/`). */
   readonly tls: LiveTls;
   readonly #certificateFiles: CertificateDirectory | undefined;
+  /** Orders and renews certificates over ACME (`WHARF_ACME_DIRECTORY`); undefined when not set. */
+  readonly acme: AcmeIssuer | undefined;
   readonly watcher: ServiceWatcher;
   readonly plane: DataPlane;
   readonly metrics: EdgeMetrics;
@@ -71,12 +75,29 @@ export class Edge {
             logger,
             onChange: (contents) => this.tls.setFiles(contents),
           });
+    const acme = config.tls.acme;
+    this.acme =
+      acme === undefined
+        ? undefined
+        : new AcmeIssuer({
+            client: options.client,
+            layout: config.common.layout,
+            config: acme,
+            cipher: config.tls.cipher,
+            leaseTtlSeconds: config.tls.leaseTtlSeconds,
+            holder: `${hostname()}:${process.pid}`,
+            certificates: () => this.watcher.state.certificates,
+            tls: () => this.tls.state,
+            logger,
+          });
+    this.routes.subscribe((table, result) => this.acme?.routesChanged(table, result.changedHosts));
     this.watcher = new ServiceWatcher({
       client: options.client,
       layout: config.common.layout,
       logger,
       onUpdate: (update) => {
         this.tls.apply(update);
+        if (update.changes.some((change) => change.kind === 'certificate')) this.acme?.wake();
         this.routes.apply(update);
         if (!this.#ready && this.watcher.synced) {
           this.#ready = true;
@@ -122,11 +143,13 @@ export class Edge {
       const admin = this.admin;
       const health = this.health;
       const files = this.#certificateFiles;
+      const acme = this.acme;
       await runTogether(signal, [
         (running) => this.plane.run(running),
         ...(admin ? [(running: AbortSignal) => admin.run(running)] : []),
         ...(health ? [(running: AbortSignal) => health.run(running)] : []),
         ...(files ? [(running: AbortSignal) => files.run(running)] : []),
+        ...(acme ? [(running: AbortSignal) => acme.run(running)] : []),
       ]);
     } finally {
       // The table stays live until the last in-flight request is done.

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { KeyLayout } from '@wharf/core';
+import type { HttpRoute, KeyLayout } from '@wharf/core';
 import type { Etcd3 } from 'etcd3';
 import { WebSocketServer } from 'ws';
 
@@ -70,7 +70,10 @@ export interface EndpointOptions {
   readonly weight?: number;
   readonly state?: 'serving' | 'draining';
   readonly address?: string;
-  readonly routes?: readonly { host: string; pathPrefix: string }[];
+  readonly routes?: readonly (Pick<HttpRoute, 'tls' | 'redirect' | 'hsts'> & {
+    host: string;
+    pathPrefix: string;
+  })[];
 }
 
 export function endpointRecord(service: string, id: string, port: number, options: EndpointOptions = {}) {
