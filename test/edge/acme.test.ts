@@ -5,6 +5,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createEtcdClient, decodeAcmeStatusRecord, decodeCertificateRecord, KeyLayout } from '@wharf/core';
 import type { Etcd3 } from 'etcd3';
@@ -17,6 +18,7 @@ import { get, putEndpoint, TestBackend } from './support/backends.js';
 import { EdgeProcess } from './support/edge-process.js';
 
 const run = promisify(execFile);
+const CLI = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
 const layout = new KeyLayout(`/wharf-acme-${process.pid}`);
 /** Short-lived certificates, so that renewal (a third of the lifetime left) comes within the test. */
 const VALIDITY_SECONDS = 30;
@@ -158,6 +160,19 @@ describe('ACME against Pebble: certificates shared by every edge through etcd', 
     const plain = await get(`http://127.0.0.3:${httpPort}`, 'h1.test', '/page?q=1');
     expect(plain.status).toBe(308);
     expect(plain.headers.get('location')).toBe(`https://h1.test:${tlsPort}/page?q=1`);
+    // `wharf certs` shows it.
+    const { stdout } = await run(process.execPath, [
+      CLI,
+      'certs',
+      '--json',
+      '--etcd',
+      etcd.endpoint,
+      '--prefix',
+      layout.prefix,
+    ]);
+    expect(JSON.parse(stdout)).toContainEqual(
+      expect.objectContaining({ name: 'h1.test', domains: ['h1.test'], source: 'acme', status: 'valid' }),
+    );
     // No challenge is left behind.
     expect((await client.getAll().prefix(`${layout.acme}challenges/`).keys()).length).toBe(0);
   });

@@ -3,6 +3,7 @@ import { WHARF_VERSION } from '@wharf/core';
 import { Command } from 'commander';
 import type { CommandContext } from './command-context.js';
 import { bridgesCommand } from './commands/bridges.js';
+import { certsCommand } from './commands/certs.js';
 import { drainCommand } from './commands/drain.js';
 import { inspectCommand } from './commands/inspect.js';
 import { lsCommand } from './commands/ls.js';
@@ -68,6 +69,11 @@ program
   .command('bridges')
   .description('list live bridges')
   .action((_options, command: Command) => action((context) => bridgesCommand(context))(command));
+
+program
+  .command('certs')
+  .description('certificates the edges serve from etcd: domains, source, expiry, issuance status')
+  .action((_options, command: Command) => action((context) => certsCommand(context))(command));
 
 program
   .command('watch')

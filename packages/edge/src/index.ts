@@ -24,3 +24,5 @@ export {
   type RouteTableBuilderOptions,
   type RouteTableResult,
 } from './routing/route-table-builder.js';
+export { renewalTime } from './tls/renewal-policy.js';
+export type { TlsState } from './tls/tls-state.js';

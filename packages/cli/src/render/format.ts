@@ -5,7 +5,12 @@ import type { Palette } from './palette.js';
 export function formatAge(since: string | undefined, now: number): string {
   const then = since ? Date.parse(since) : Number.NaN;
   if (Number.isNaN(then)) return '-';
-  const seconds = Math.max(0, Math.floor((now - then) / 1000));
+  return formatSpan(now - then);
+}
+
+/** A span of milliseconds as `12s`, `5m`, `3h` or `2d` (negative spans count as 0). */
+export function formatSpan(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
   if (seconds < 120) return `${seconds}s`;
   const minutes = Math.floor(seconds / 60);
   if (minutes < 120) return `${minutes}m`;
