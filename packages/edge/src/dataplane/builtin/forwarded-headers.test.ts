@@ -4,6 +4,21 @@ import { downstreamResponseHeaders, peerAddress, upstreamRequestHeaders } from '
 const base = { peer: '10.1.1.1', host: 'web.test', proto: 'http' as const, requestId: 'rid-1' };
 
 describe('header passes', () => {
+  it('HTTP/2: pseudo-headers stay behind and :authority becomes Host', () => {
+    const out = upstreamRequestHeaders(
+      { ':method': 'GET', ':path': '/', ':scheme': 'https', ':authority': 'web.test:8443', accept: '*/*' },
+      { ...base, host: 'web.test:8443', proto: 'https', trusted: false },
+    );
+    expect(out).toEqual({
+      accept: '*/*',
+      host: 'web.test:8443',
+      'x-forwarded-for': '10.1.1.1',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'web.test:8443',
+      'x-request-id': 'rid-1',
+    });
+  });
+
   it('removes hop-by-hop headers and those named in Connection', () => {
     const out = upstreamRequestHeaders(
       {
