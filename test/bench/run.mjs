@@ -11,6 +11,7 @@ import { loadResults, writeResults } from './lib/report.mjs';
 import * as convergence from './scenarios/convergence.mjs';
 import * as footprint from './scenarios/footprint.mjs';
 import * as hostile from './scenarios/hostile.mjs';
+import * as https from './scenarios/https.mjs';
 import * as proxy from './scenarios/proxy.mjs';
 import * as scale from './scenarios/scale.mjs';
 
@@ -20,6 +21,7 @@ const scenarios = [
   { name: 'scale', ...scale },
   { name: 'footprint', ...footprint },
   { name: 'hostile', ...hostile },
+  { name: 'https', ...https },
 ];
 
 const usage = `usage: npm run bench -- [${scenarios.map((s) => s.name).join('|')} ...] [options]
