@@ -10,6 +10,8 @@ import { promisify } from 'node:util';
 import { createEtcdClient, decodeAcmeStatusRecord, decodeCertificateRecord, KeyLayout } from '@wharf/core';
 import type { Etcd3 } from 'etcd3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BridgeProcess } from '../bridge/support/bridge-process.js';
+import { DemoContainers } from '../bridge/support/demo-containers.js';
 import { EtcdServer } from '../support/etcd-server.js';
 import { Pebble } from '../support/pebble.js';
 import { freePort } from '../support/ports.js';
@@ -175,6 +177,43 @@ describe('ACME against Pebble: certificates shared by every edge through etcd', 
     );
     // No challenge is left behind.
     expect((await client.getAll().prefix(`${layout.acme}challenges/`).keys()).length).toBe(0);
+  });
+
+  it('a container labelled wharf.tls=auto, registered by a real bridge, is reachable over HTTPS', async () => {
+    const containers = new DemoContainers();
+    const name = `wharf-h15-acme-${process.pid}`;
+    const bridge = new BridgeProcess({
+      WHARF_ETCD: etcd.endpoint,
+      WHARF_PREFIX: layout.prefix,
+      WHARF_TARGET: name,
+      WHARF_NODE: 'acme-test',
+      WHARF_HOST_IP: '127.0.0.1',
+      WHARF_TTL: '3s',
+    });
+    try {
+      await startEdge('127.0.0.7', acmeEnv('http-01'));
+      await pebble.resolve('h5.test', '127.0.0.7');
+      await containers.start(name, {
+        labels: {
+          'wharf.service': 'labelled',
+          'wharf.http.host': 'h5.test',
+          'wharf.tls': 'auto',
+          'wharf.http.redirect': 'https',
+          'wharf.check': 'http:/health',
+          'wharf.check.interval': '300ms',
+        },
+      });
+      await eventually(async () => {
+        const answer = await curlHttps('h5.test', '127.0.0.7');
+        expect(answer).toEqual({ status: 200, body: `hello from ${name}\n` });
+      }, 40_000);
+    } catch (error) {
+      console.log(bridge.dump().slice(-3_000));
+      throw error;
+    } finally {
+      await bridge.kill();
+      await containers.removeAll();
+    }
   });
 
   it('TLS-ALPN-01: validated on the TLS port of the edge that did not order; keys sealed in etcd', async () => {

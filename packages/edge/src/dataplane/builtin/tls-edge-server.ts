@@ -25,6 +25,7 @@ import { ACME_TLS_ALPN, type AlpnChallenge } from '../../tls/challenge-set.js';
 import { MAX_CLIENT_HELLO_BYTES, peekClientHello } from '../../tls/client-hello.js';
 import type { ServedCertificate } from '../../tls/served-certificate.js';
 import type { TlsState } from '../../tls/tls-state.js';
+import { isHttp2Request } from './https-answers.js';
 import type { ProxyHandler } from './proxy-handler.js';
 import { headWithoutUpgrade, isWebSocketUpgrade } from './upgrade-request.js';
 
@@ -112,7 +113,7 @@ export class TlsEdgeServer {
         settings: { maxConcurrentStreams: 250 },
       },
       (req: Http2ServerRequest, res: Http2ServerResponse) => {
-        if (this.#draining && req.httpVersionMajor < 2)
+        if (this.#draining && !isHttp2Request(req))
           (res as unknown as ServerResponse).shouldKeepAlive = false;
         // The request path handles both: the compatibility API mirrors IncomingMessage and
         // ServerResponse, and HTTP/2's differences (`:authority`, no reason phrase) are handled there.
