@@ -243,6 +243,14 @@ describe('wharf-edge HTTPS (certificate files, SNI, HTTP/2, hostile TLS)', () =>
     expect(await rawExchange(edge.tlsPort!, '\x00\x01\x02garbage\r\n\r\n')).toBe('');
     // A ClientHello cut short, then silence: closed by the header timeout.
     expect(await rawExchange(edge.tlsPort!, '\x16\x03\x01\x02\x00\x01\x00', 5_000)).toBe('');
+    // Headers sent too slowly over TLS (slowloris): closed after the header timeout (2 s).
+    const slow = await handshake({ servername: 'web.test', ALPNProtocols: ['http/1.1'] });
+    const started = Date.now();
+    slow.write('GET / HTTP/1.1\r\nHost: web.test\r\n');
+    const drip = setInterval(() => slow.writable && slow.write('X-Drip: 1\r\n'), 300);
+    await new Promise((resolve) => slow.once('close', resolve).once('error', () => {}));
+    clearInterval(drip);
+    expect(Date.now() - started).toBeLessThan(6_000);
     expect((await fetchHttps('web.test')).status).toBe(200);
     const metrics = await (await fetch(`${edge.adminUrl}/metrics`)).text();
     expect(metrics).toMatch(/wharf_tls_handshake_failures_total\{reason="PLAIN_HTTP"\} 1/);

@@ -121,6 +121,14 @@ export class TlsEdgeServer {
       },
     );
     this.#secure.setTimeout(options.idleTimeoutMs);
+    // HTTP/1.1 on this listener runs Node's HTTP/1 server code, with the plain listener's limits
+    // (see EdgeServer): headers within headersTimeout, checked often enough to stop slowloris.
+    Object.assign(this.#secure, {
+      headersTimeout: options.headersTimeoutMs,
+      requestTimeout: Math.max(300_000, options.headersTimeoutMs),
+      keepAliveTimeout: options.idleTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, Math.max(100, Math.floor(options.headersTimeoutMs / 4))),
+    });
     this.#secure.on('session', (session: Http2Session) => {
       this.#sessions.add(session);
       session.once('close', () => this.#sessions.delete(session));
@@ -266,6 +274,9 @@ export class TlsEdgeServer {
         resolve();
       });
     });
+    // The secure server never listens itself (the front does): its 'listening' starts Node's
+    // checks of the HTTP/1 timeouts above.
+    this.#secure.emit('listening');
     this.#logger.info({ address: this.address }, 'TLS listening');
   }
 
