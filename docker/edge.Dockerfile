@@ -49,7 +49,7 @@ COPY docker/edge-healthcheck.mjs /app/docker/edge-healthcheck.mjs
 # The official image's unprivileged user; the edge needs no privileges and listens on ports
 # above 1024 (8080 traffic, 9090 admin).
 USER node
-EXPOSE 8080 9090
+EXPOSE 8080 8443 9090
 
 # Asks the admin listener's /healthz on whatever WHARF_ADMIN_LISTEN says (127.0.0.1:9090 by
 # default; a wildcard address is probed on loopback).
