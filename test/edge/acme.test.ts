@@ -163,6 +163,13 @@ describe('ACME against Pebble: certificates shared by every edge through etcd', 
     const plain = await get(`http://127.0.0.3:${httpPort}`, 'h1.test', '/page?q=1');
     expect(plain.status).toBe(308);
     expect(plain.headers.get('location')).toBe(`https://h1.test:${tlsPort}/page?q=1`);
+    // ACME HTTP-01 paths are never redirected: one the edges do not know goes to the app.
+    const challengePath = await get(
+      `http://127.0.0.3:${httpPort}`,
+      'h1.test',
+      '/.well-known/acme-challenge/other',
+    );
+    expect(challengePath).toMatchObject({ status: 200, body: 'app /.well-known/acme-challenge/other' });
     // `wharf certs` shows it.
     const { stdout } = await run(process.execPath, [
       CLI,

@@ -111,7 +111,7 @@ describe('wharf-edge HTTPS (certificate files, SNI, HTTP/2, hostile TLS)', () =>
     });
     await putEndpoint(client, layout, 'web', 'n1:web-1:80', backend.port, {
       routes: [
-        { host: 'web.test', pathPrefix: '/' },
+        { host: 'web.test', pathPrefix: '/', hsts: 600 },
         { host: 'localhost', pathPrefix: '/' },
         { host: 'a.wild.test', pathPrefix: '/' },
       ],
@@ -136,6 +136,9 @@ describe('wharf-edge HTTPS (certificate files, SNI, HTTP/2, hostile TLS)', () =>
     const seen = backend.seen.at(-1);
     expect(seen?.headers['x-forwarded-proto']).toBe('https');
     expect(seen?.headers.host).toBe('web.test');
+    // HSTS on HTTPS only (RFC 6797 §7.2).
+    expect(answer.headers['strict-transport-security']).toBe('max-age=600');
+    expect((await get(edge.url, 'web.test')).headers.get('strict-transport-security')).toBeNull();
     // A wildcard certificate covers one label in front.
     const wild = await fetchHttps('a.wild.test');
     expect(wild.certificate.subjectaltname).toBe('DNS:*.wild.test');
