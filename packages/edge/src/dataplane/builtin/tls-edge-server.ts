@@ -143,6 +143,9 @@ export class TlsEdgeServer {
       if (isWebSocketUpgrade(req)) handler.handleUpgrade(req, socket, head);
       else this.#asOrdinaryRequest(req, socket as TLSSocket, head);
     });
+    // HTTP/1.1 on this listener: CONNECT refused and parser errors answered as on the plain one.
+    this.#secure.on('connect', handler.handleConnect);
+    this.#secure.on('clientError', handler.handleClientError);
     this.#secure.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
       this.#handshakeFailed(error);
       socket.destroy();
