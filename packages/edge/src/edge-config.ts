@@ -2,6 +2,7 @@ import { BlockList, isIP } from 'node:net';
 import { type CommonConfig, ConfigError, ConfigReader, type Env, readCommonConfig } from '@wharf/core';
 import type { AccessLogTarget } from './dataplane/access-log.js';
 import { DATA_PLANE_KINDS, type DataPlaneKind } from './dataplane/data-plane.js';
+import { type DnsConfig, readDnsConfig } from './dns/dns-config.js';
 import { readTlsConfig, type TlsConfig } from './tls/tls-config.js';
 
 export interface ListenAddress {
@@ -41,6 +42,8 @@ export interface EdgeConfig {
   readonly accessLog: AccessLogTarget;
   /** HTTPS: the TLS listener, certificates, ACME (`WHARF_TLS_*`, `WHARF_ACME_*`). */
   readonly tls: TlsConfig;
+  /** `WHARF_DNS_LISTEN`, `WHARF_DNS_DOMAIN`, `WHARF_DNS_TTL`: the optional DNS listener. */
+  readonly dns: DnsConfig;
 }
 
 /** Reads the edge's settings (plus the common ones) once, at start; the result is frozen. */
@@ -80,6 +83,7 @@ export function readEdgeConfig(reader: ConfigReader): EdgeConfig {
     routeWaitMs: reader.duration('WHARF_ROUTE_WAIT', 10_000, { minMs: 0, maxMs: 300_000 }),
     accessLog: reader.oneOf('WHARF_ACCESS_LOG', ['off', 'stdout'] as const, 'off'),
     tls: readTlsConfig(reader),
+    dns: readDnsConfig(reader),
   });
 }
 

@@ -7,6 +7,7 @@ import { mountEdgeAdmin, mountHealth, routesDocument } from './admin/edge-admin.
 import { EdgeMetrics } from './admin/edge-metrics.js';
 import { createDataPlane } from './dataplane/create-data-plane.js';
 import type { DataPlane } from './dataplane/data-plane.js';
+import { DnsServer } from './dns/dns-server.js';
 import type { EdgeConfig } from './edge-config.js';
 import { LiveRoutes } from './live-routes.js';
 import { runTogether } from './run-together.js';
@@ -46,6 +47,8 @@ export class Edge {
   /** `/healthz` and `/readyz` alone, for load balancers (`WHARF_HEALTH_LISTEN`). */
   readonly health: AdminServer | undefined;
   readonly #dashboard: Dashboard | undefined;
+  /** The DNS listener, when `WHARF_DNS_LISTEN` is set: fed by the same watch as the routes. */
+  readonly dns: DnsServer | undefined;
   readonly #logger: Logger;
   readonly #onReady: (() => void) | undefined;
   #ready = false;
@@ -91,6 +94,10 @@ export class Edge {
             logger,
           });
     this.routes.subscribe((table, result) => this.acme?.routesChanged(table, result.changedHosts));
+    const dnsListen = config.dns.listen;
+    this.dns = dnsListen
+      ? new DnsServer({ listen: dnsListen, config: config.dns, zone: config.zone, logger })
+      : undefined;
     this.watcher = new ServiceWatcher({
       client: options.client,
       layout: config.common.layout,
@@ -99,6 +106,7 @@ export class Edge {
         this.tls.apply(update);
         if (update.changes.some((change) => change.kind === 'certificate')) this.acme?.wake();
         this.routes.apply(update);
+        this.dns?.apply(update);
         if (!this.#ready && this.watcher.synced) {
           this.#ready = true;
           this.plane.open();
@@ -112,6 +120,7 @@ export class Edge {
     });
     this.metrics = new EdgeMetrics({ routes: this.routes, plane: this.plane, watch: this.watcher });
     this.tls.registerMetrics(this.metrics.registry);
+    this.dns?.registerMetrics(this.metrics.registry);
     if (options.admin ?? true) {
       this.admin = new AdminServer({ listen: config.adminListen, logger });
       mountEdgeAdmin(this.admin, {
@@ -144,12 +153,14 @@ export class Edge {
       const health = this.health;
       const files = this.#certificateFiles;
       const acme = this.acme;
+      const dns = this.dns;
       await runTogether(signal, [
         (running) => this.plane.run(running),
         ...(admin ? [(running: AbortSignal) => admin.run(running)] : []),
         ...(health ? [(running: AbortSignal) => health.run(running)] : []),
         ...(files ? [(running: AbortSignal) => files.run(running)] : []),
         ...(acme ? [(running: AbortSignal) => acme.run(running)] : []),
+        ...(dns ? [(running: AbortSignal) => dns.run(running)] : []),
       ]);
     } finally {
       // The table stays live until the last in-flight request is done.

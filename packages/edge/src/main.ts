@@ -23,6 +23,7 @@ if (config) {
         dataplane: config.dataplane,
         listen: config.listen,
         admin: config.adminListen,
+        dns: config.dns.listen ?? 'off',
         workers: config.workers,
       },
       'wharf-edge starting',

@@ -74,6 +74,8 @@ export interface EndpointOptions {
     host: string;
     pathPrefix: string;
   })[];
+  readonly tags?: readonly string[];
+  readonly protocol?: 'http' | 'tcp' | 'udp';
 }
 
 export function endpointRecord(service: string, id: string, port: number, options: EndpointOptions = {}) {
@@ -83,10 +85,10 @@ export function endpointRecord(service: string, id: string, port: number, option
     id,
     address: options.address ?? '127.0.0.1',
     port,
-    protocol: 'http',
+    protocol: options.protocol ?? 'http',
     node: 'n1',
     bridge: 'test-bridge',
-    tags: [],
+    tags: options.tags ?? [],
     weight: options.weight ?? 1,
     routes:
       options.routes ?? (options.host ? [{ host: options.host, pathPrefix: options.pathPrefix ?? '/' }] : []),
