@@ -115,16 +115,17 @@ cmd_bench() {
 # The peers the benchmarks compare against, and the load generator: Debian's packages.
 ensure_bench_peers() {
   local missing=() tool
-  for tool in nginx haproxy caddy wrk taskset; do
+  for tool in nginx haproxy caddy wrk taskset dnsmasq dnsperf dig; do
     command -v "$tool" >/dev/null || missing+=("$tool")
   done
   ((${#missing[@]})) || return 0
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
     echo "run.sh: installing the benchmark peers: ${missing[*]}"
     apt-get -o DPkg::Lock::Timeout=600 update -q
-    apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends nginx-light haproxy caddy wrk util-linux
+    apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends nginx-light haproxy caddy wrk util-linux \
+      dnsmasq-base dnsperf bind9-dnsutils
   else
-    die "the benchmarks need ${missing[*]} (Debian: sudo apt-get install nginx-light haproxy caddy wrk)"
+    die "the benchmarks need ${missing[*]} (Debian: sudo apt-get install nginx-light haproxy caddy wrk dnsmasq-base dnsperf bind9-dnsutils)"
   fi
 }
 

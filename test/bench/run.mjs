@@ -9,6 +9,7 @@ import { cleanupAll, killAllNow } from './lib/processes.mjs';
 import { progress } from './lib/progress.mjs';
 import { loadResults, writeResults } from './lib/report.mjs';
 import * as convergence from './scenarios/convergence.mjs';
+import * as dns from './scenarios/dns.mjs';
 import * as footprint from './scenarios/footprint.mjs';
 import * as hostile from './scenarios/hostile.mjs';
 import * as https from './scenarios/https.mjs';
@@ -22,11 +23,12 @@ const scenarios = [
   { name: 'footprint', ...footprint },
   { name: 'hostile', ...hostile },
   { name: 'https', ...https },
+  { name: 'dns', ...dns },
 ];
 
 const usage = `usage: npm run bench -- [${scenarios.map((s) => s.name).join('|')} ...] [options]
   --quick            short run (fewer rounds and trials), for checking the harness
-  --duration <s>     wrk seconds per proxy round (default 6, quick 2)
+  --duration <s>     wrk (dnsperf) seconds per proxy (dns) run (default 6, quick 2)
   --rounds <n>       interleaved proxy rounds (default 3, quick 1)
   --connections <n>  wrk connections (default 64)
   --workers <list>   proxy worker counts, e.g. 1,2 (default 1,2)

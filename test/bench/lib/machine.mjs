@@ -27,6 +27,10 @@ export async function describeMachine() {
       caddy: await quietly(caddyVersion),
       redbird: await quietly(redbirdVersion),
       wrk: await quietly(async () => (await run('dpkg-query', ['-W', 'wrk'])).trim().split('\t')[1]),
+      dnsmasq: await quietly(
+        async () => (await run('dpkg-query', ['-W', 'dnsmasq-base'])).trim().split('\t')[1],
+      ),
+      dnsperf: await quietly(async () => (await run('dpkg-query', ['-W', 'dnsperf'])).trim().split('\t')[1]),
       etcd: await quietly(async () => /etcd Version: (\S+)/.exec(await run('etcd', ['--version']))[1]),
       docker: await quietly(async () =>
         (await run('docker', ['version', '-f', '{{.Server.Version}}'])).trim(),

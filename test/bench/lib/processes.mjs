@@ -34,9 +34,11 @@ export function start(name, command, args, { env = {}, cpus, logDir, cwd } = {})
   });
   const logPath = join(logDir ?? tempDir('log'), `${name}.log`);
   const log = createWriteStream(logPath, { flags: 'a' });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  // Neither stream ends the log: a process may close one (dnsmasq closes stdout) and keep writing the other.
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  child.once('close', () => log.end());
   const handle = {
     name,
     pid: child.pid,

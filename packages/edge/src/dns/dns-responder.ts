@@ -47,6 +47,7 @@ const MAX_UDP_PAYLOAD = 1232;
 const MIN_UDP_PAYLOAD = 512;
 const MAX_TCP_MESSAGE = 65_535;
 const KNOWN_CLASSES = new Set(['IN', 'CH', 'HS', 'ANY']);
+const PRINTABLE_NAME = /^[\x21-\x7e]*$/;
 const SRV_PRIORITY = { sameZone: 0, otherZone: 1 } as const;
 
 interface Reply {
@@ -138,15 +139,16 @@ export class DnsResponder {
     if (!question) return 'malformed';
     if (!KNOWN_CLASSES.has(question.class ?? '')) return 'unsupported';
     // The name must encode back to the bytes it came from, or the echoed question would not
-    // match: labels with dots or non-ASCII bytes in them, compression pointers in a question.
+    // match: printable ASCII only, and each label's length byte where the decoded labels put it
+    // (a dot inside a label, or a compression pointer in the question, moves them).
     const name = question.name;
-    const encoded = dnsPacket.encode({ questions: [{ name, type: 'A', class: 'IN' }] });
-    const nameBytes = encoded.length - 12 - 4;
-    if (
-      message.length < 12 + nameBytes + 4 ||
-      !encoded.subarray(12, 12 + nameBytes).equals(message.subarray(12, 12 + nameBytes))
-    )
-      return 'malformed';
+    if (!PRINTABLE_NAME.test(name)) return 'malformed';
+    let offset = 12;
+    for (const label of name === '.' ? [] : name.split('.')) {
+      if (message[offset] !== label.length) return 'malformed';
+      offset += label.length + 1;
+    }
+    if (message[offset] !== 0) return 'malformed';
     return query;
   }
 
@@ -330,7 +332,8 @@ export class DnsResponder {
       authorities: reply.authorities,
       additionals: [...reply.additionals, ...opt],
     };
-    if (dnsPacket.encodingLength(packet) <= limit) return dnsPacket.encode(packet);
+    const whole = dnsPacket.encode(packet);
+    if (whole.length <= limit) return whole;
     // Additional records may be left out without saying so (RFC 2181 §9); the answer may not.
     packet.additionals = opt;
     if (dnsPacket.encodingLength(packet) <= limit) return dnsPacket.encode(packet);
