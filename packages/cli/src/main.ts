@@ -9,7 +9,9 @@ import { inspectCommand } from './commands/inspect.js';
 import { lsCommand } from './commands/ls.js';
 import { routesCommand } from './commands/routes.js';
 import { undrainCommand } from './commands/undrain.js';
+import { parseWaitOptions, waitCommand } from './commands/wait.js';
 import { watchCommand } from './commands/watch.js';
+import { CommandNotFoundError, EXIT_COMMAND_NOT_FOUND, execCommand } from './exec-command.js';
 import { type GlobalFlags, runCommand } from './run-command.js';
 
 // gRPC sets the TLS server name even for IP endpoints, and Node warns about it on every TLS
@@ -37,6 +39,13 @@ function action(run: (context: CommandContext, signal: AbortSignal) => Promise<v
     );
   };
 }
+
+// `wharf wait db -- app --flag`: what follows `--` is the command to run, never more services
+// (commander would append it to the variadic argument).
+const separator = process.argv.indexOf('--');
+const waitsWithCommand = separator > 0 && process.argv.slice(2, separator).includes('wait');
+const commandAfterWait = waitsWithCommand ? process.argv.slice(separator + 1) : [];
+const argv = waitsWithCommand ? process.argv.slice(0, separator) : process.argv;
 
 const program = new Command('wharf')
   .description('Shows what wharf has registered in etcd, live.')
@@ -111,4 +120,24 @@ program
     action((context) => undrainCommand(context, instanceId))(command),
   );
 
-await program.parseAsync(process.argv);
+program
+  .command('wait')
+  .description('wait until each service has serving endpoints; then exit 0, or run the command after --')
+  .argument('<service...>', 'services to wait for')
+  .option('--min <n>', 'serving endpoints each service needs', '1')
+  .option('--timeout <duration>', 'give up after this long, naming what is missing (0: no limit)', '60s')
+  .action(async (services: string[], options: { min: string; timeout: string }, command: Command) => {
+    let environment: Record<string, string> = {};
+    await action(async (context, signal) => {
+      environment = await waitCommand(context, services, parseWaitOptions(options), signal);
+    })(command);
+    if (process.exitCode !== 0 || commandAfterWait.length === 0) return;
+    try {
+      process.exitCode = await execCommand(commandAfterWait, { ...process.env, ...environment });
+    } catch (error) {
+      process.stderr.write(`wharf: ${(error as Error).message}\n`);
+      process.exitCode = error instanceof CommandNotFoundError ? EXIT_COMMAND_NOT_FOUND : 1;
+    }
+  });
+
+await program.parseAsync(argv);

@@ -1,4 +1,5 @@
 export * from './abort-signal.js';
+export * from './addresses-variable.js';
 export * from './backoff.js';
 export * from './common-config.js';
 export * from './config-reader.js';
