@@ -5,6 +5,7 @@ import { createEtcdClient, KeyLayout } from '@wharf/core';
 import dnsPacket from 'dns-packet';
 import type { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATA_PLANES, dataPlaneEnv } from '../support/data-planes.js';
 import { dig } from '../support/dig.js';
 import { EtcdServer } from '../support/etcd-server.js';
 import { freePort } from '../support/ports.js';
@@ -228,6 +229,29 @@ describe('wharf-edge DNS (real etcd, the edge as a child process, dig as the cli
       expect(blocked.log).toContain('EADDRINUSE');
     } finally {
       holder.close();
+    }
+  });
+});
+
+// DNS is the controller's, not the data plane's: whichever plane carries HTTP, the listener answers.
+describe.each(DATA_PLANES)('wharf-edge DNS with the %s data plane', (plane) => {
+  it('answers from the same registry', async () => {
+    await using etcd = await EtcdServer.start();
+    const client = createEtcdClient({ endpoints: [etcd.endpoint] });
+    const dnsPort = await freePort();
+    let edge: EdgeProcess | undefined;
+    try {
+      await putEndpoint(client, layout, 'api', 'n1:api-1:80', 8080, { address: '10.3.0.1' });
+      edge = await EdgeProcess.start({
+        etcd: etcd.endpoint,
+        prefix: layout.prefix,
+        env: { ...dataPlaneEnv(plane), WHARF_DNS_LISTEN: `127.0.0.1:${dnsPort}` },
+      });
+      const answer = await dig({ host: '127.0.0.1', port: dnsPort }, 'api.wharf', 'A');
+      expect(answer.answer.map((record) => record.data[0])).toEqual(['10.3.0.1']);
+    } finally {
+      await edge?.kill();
+      client.close();
     }
   });
 });

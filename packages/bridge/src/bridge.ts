@@ -11,6 +11,7 @@ import {
   type Logger,
   RECORD_VERSION,
   WHARF_VERSION,
+  watchService,
 } from '@wharf/core';
 import type { BridgeConfig } from './config.js';
 import {
@@ -27,6 +28,8 @@ import { HealthChecker } from './health-checker.js';
 import { detectHostIp } from './host-address.js';
 import { RegistryWriter } from './registry-writer.js';
 import { SerialQueue } from './serial-queue.js';
+import { ExecRunner } from './updates/exec-runner.js';
+import { UpdateCommands } from './updates/update-commands.js';
 
 type Etcd = ReturnType<typeof createEtcdClient>;
 
@@ -101,6 +104,8 @@ export class Bridge {
   readonly #queue: SerialQueue;
   #writer: RegistryWriter | undefined;
   #drains: DrainWatcher | undefined;
+  /** Update commands (`wharf.requires` + `wharf.on-change`): a stage of its own, told what happens here. */
+  #updates: UpdateCommands | undefined;
   #source: DockerSource | undefined;
   #context: DeriveContext | undefined;
   #bridgeId = '';
@@ -177,6 +182,12 @@ export class Bridge {
       onChange: (instanceId) => this.#onDrainChange(instanceId),
     });
     this.#drains = drains;
+    this.#updates = new UpdateCommands({
+      watch: (service, signal) =>
+        watchService(service, { client: this.#etcd, layout: config.layout, signal, logger: this.#root }),
+      exec: new ExecRunner(this.#docker),
+      logger: this.#root,
+    });
 
     const firstSync = new Promise<void>((resolve) => {
       this.#onFirstSync = resolve;
@@ -188,6 +199,7 @@ export class Bridge {
     const writerDone = signal.aborted ? Promise.resolve() : writer.run(signal);
     await Promise.all([sourceDone, drainsDone]);
     await this.#queue.idle();
+    await this.#updates?.close();
     for (const container of this.#containers.values())
       for (const endpoint of container.endpoints.values()) endpoint.checker.close();
     await writerDone;
@@ -281,6 +293,7 @@ export class Bridge {
       this.#remove(id);
       return;
     }
+    this.#updates?.observe({ id, name: facts.name, labels: facts.labels, publishes: endpoints.length > 0 });
     this.#update(facts, tracked, endpoints);
   }
 
@@ -378,9 +391,11 @@ export class Bridge {
       registeredAt: endpoint.registeredAt,
     });
     writer.set(endpoint.key, encodeRecord(record));
+    if (!draining) this.#updates?.registered(container.id);
   }
 
   #remove(id: string): void {
+    this.#updates?.forget(id);
     const container = this.#containers.get(id);
     if (!container) return;
     this.#containers.delete(id);

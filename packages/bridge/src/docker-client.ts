@@ -43,11 +43,18 @@ export interface ContainerInspect {
   };
 }
 
+/** `GET /exec/<id>/json`, the parts the bridge reads. */
+export interface ExecInspect {
+  readonly Running: boolean;
+  readonly ExitCode: number | null;
+}
+
 const API_TIMEOUT_MS = 10_000;
 
 /**
- * The four Docker Engine API calls the bridge makes — all reads — over node:http. A full client
- * library would cost the bridge several MB of resident memory for features it never uses.
+ * The Docker Engine API calls the bridge makes, over node:http: four reads, and the three calls
+ * of `docker exec` that update commands (`wharf.on-change`) need. A full client library would
+ * cost the bridge several MB of resident memory for features it never uses.
  */
 export class DockerClient {
   readonly #endpoint: DockerEndpoint;
@@ -76,9 +83,43 @@ export class DockerClient {
     return response;
   }
 
-  async #json<T>(path: string): Promise<T> {
-    const response = await this.#request(path, API_TIMEOUT_MS);
+  /** Creates an exec of `cmd` in a running container (`POST /containers/<id>/exec`); returns its id. */
+  async createExec(
+    containerId: string,
+    options: { cmd: readonly string[]; env: readonly string[] },
+  ): Promise<string> {
+    const body = { Cmd: options.cmd, Env: options.env, AttachStdout: true, AttachStderr: true, Tty: false };
+    const created = await this.#json<{ Id: string }>(`/containers/${encodeURIComponent(containerId)}/exec`, {
+      method: 'POST',
+      body,
+      status: 201,
+    });
+    return created.Id;
+  }
+
+  /**
+   * Starts an exec and resolves with its output (Docker's multiplexed stream) once the process
+   * ends. Aborting `signal` stops waiting: the Engine API has no call that stops the process.
+   */
+  async startExec(execId: string, signal: AbortSignal): Promise<Buffer> {
+    const response = await this.#request(`/exec/${encodeURIComponent(execId)}/start`, 0, {
+      method: 'POST',
+      body: { Detach: false, Tty: false },
+      signal,
+    });
     if (response.statusCode !== 200) throw await this.#error(response);
+    const chunks: Buffer[] = [];
+    for await (const chunk of response) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  inspectExec(execId: string): Promise<ExecInspect> {
+    return this.#json(`/exec/${encodeURIComponent(execId)}/json`);
+  }
+
+  async #json<T>(path: string, init: RequestInit & { status?: number } = {}): Promise<T> {
+    const response = await this.#request(path, API_TIMEOUT_MS, init);
+    if (response.statusCode !== (init.status ?? 200)) throw await this.#error(response);
     const chunks: Buffer[] = [];
     for await (const chunk of response) chunks.push(chunk as Buffer);
     return JSON.parse(Buffer.concat(chunks).toString()) as T;
@@ -97,14 +138,16 @@ export class DockerClient {
     );
   }
 
-  #request(path: string, timeoutMs: number): Promise<IncomingMessage> {
+  #request(path: string, timeoutMs: number, init: RequestInit = {}): Promise<IncomingMessage> {
     const { socketPath, host, port, tls } = this.#endpoint;
+    const body = init.body === undefined ? undefined : JSON.stringify(init.body);
     const options: RequestOptions = {
-      method: 'GET',
+      method: init.method ?? 'GET',
       path,
-      headers: { host: 'docker' },
+      headers: { host: 'docker', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(socketPath ? { socketPath } : { host, port }),
       ...(timeoutMs > 0 ? { timeout: timeoutMs } : {}),
+      ...(init.signal ? { signal: init.signal } : {}),
     };
     return new Promise((resolve, reject) => {
       const req = tls ? httpsRequest({ ...options, ...tls }) : httpRequest(options);
@@ -113,7 +156,14 @@ export class DockerClient {
       req.on('error', (cause) =>
         reject(new DockerApiError(`docker API unreachable: ${cause.message}`, undefined, { cause })),
       );
-      req.end();
+      req.end(body);
     });
   }
+}
+
+interface RequestInit {
+  readonly method?: 'GET' | 'POST';
+  /** Sent as JSON. */
+  readonly body?: unknown;
+  readonly signal?: AbortSignal;
 }
