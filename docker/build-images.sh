@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds wharf's images: wharf/demo; with `stack` also wharf/bridge and wharf/edge (what
-# `./run.sh up` runs); with `all` (the default, what the tests need) also wharf/cli and
-# wharf-test/host, the simulated Docker host of the multi-host tests, built once (debootstrap,
-# about two minutes) and kept. Base images come first from stand-ins.sh (present, pulled, or
-# built offline). Unchanged inputs hit Docker's layer cache, so a second run takes seconds.
+# Builds wharf's images: wharf/demo and wharf/memcached (the demos' apps); with `stack` also
+# wharf/bridge and wharf/edge (what `./run.sh up` runs); with `all` (the default, what the tests
+# need) also wharf/cli and wharf-test/host, the simulated Docker host of the multi-host tests,
+# built once (debootstrap, about two minutes) and kept. Base images come first from
+# stand-ins.sh (present, pulled, or built offline). Unchanged inputs hit Docker's layer cache,
+# so a second run takes seconds.
 #
 # Usage: docker/build-images.sh [demo|stack|all]      VERBOSE=1 shows docker build's output
 set -euo pipefail
@@ -65,6 +66,7 @@ build() {
 }
 
 build wharf/demo docker/demo.Dockerfile "$root/docker"
+build wharf/memcached docker/memcached.Dockerfile "$root/docker"
 if [[ $what != demo ]]; then
   build wharf/bridge docker/bridge.Dockerfile "$root"
   build wharf/edge docker/edge.Dockerfile "$root"
