@@ -3,7 +3,8 @@
 #
 #   ./run.sh test          install, build, lint and run every test
 #   ./run.sh bench [ARGS]  benchmarks (npm run bench -- ARGS); `bench soak`: the fault suite, longer
-#   ./run.sh up            demo stack on Docker: etcd, one edge, two demo apps with sidecar bridges
+#   ./run.sh up            demo stack on Docker: etcd, one edge, two demo apps with sidecar bridges,
+#                          and the three-tier demo (client → service → memcached) found through wharf
 #   ./run.sh up --hosts N  the demo on N simulated Docker hosts: an etcd cluster, a bridge, an edge
 #                          and a demo app on each (test/support/multi-host-demo.ts)
 #   ./run.sh scale N       N demo apps (each with its sidecar, or under the host bridge)
@@ -25,6 +26,7 @@ readonly ETCD_IMAGE=quay.io/coreos/etcd:v3.4.23
 readonly EDGE_CONTAINER=wharf-edge
 readonly HOST_BRIDGE_CONTAINER=wharf-bridge
 readonly DEMO_HOST=demo.localhost
+readonly SHOP_HOST=shop.localhost
 readonly HTTP_PORT=${HTTP_PORT:-8080}
 readonly ADMIN_PORT=${ADMIN_PORT:-9090}
 readonly ETCD_PORT=${ETCD_PORT:-2379}
@@ -236,7 +238,8 @@ ensure_base() {
 
   ensure_container "$EDGE_CONTAINER" wharf/edge \
     --network "$NETWORK" -p "$HTTP_PORT:8080" -p "127.0.0.1:$ADMIN_PORT:9090" \
-    -e WHARF_ETCD="$ETCD_URL" -e WHARF_LISTEN=0.0.0.0:8080 -e WHARF_ADMIN_LISTEN=0.0.0.0:9090
+    -e WHARF_ETCD="$ETCD_URL" -e WHARF_LISTEN=0.0.0.0:8080 -e WHARF_ADMIN_LISTEN=0.0.0.0:9090 \
+    -e WHARF_DNS_LISTEN=0.0.0.0:53
 }
 
 etcd_healthy() {
@@ -260,19 +263,7 @@ ensure_demo() {
   ensure_container "$app" wharf/demo \
     --network "$NETWORK" -e "INSTANCE=demo-$index" -e "SHUTDOWN_DELAY_MS=$DEMO_SHUTDOWN_DELAY_MS" \
     "${demo_labels[@]}"
-  local app_recreated=$RECREATED
-  if [[ $sidecars == yes ]]; then
-    # A new app container is a new target: start its bridge afresh too.
-    if ((app_recreated)); then
-      docker rm -f "$app-bridge" >/dev/null 2>&1 || true
-    fi
-    local socket
-    socket=$(docker_socket)
-    ensure_container "$app-bridge" wharf/bridge \
-      --network "$NETWORK" -v "$socket:/var/run/docker.sock:ro" \
-      -e WHARF_ETCD="$ETCD_URL" -e WHARF_TARGET="$app" \
-      -e WHARF_INTERNAL=true -e WHARF_NETWORK="$NETWORK"
-  fi
+  ensure_sidecar "$app" "$sidecars" "$RECREATED"
 }
 
 ensure_host_bridge() {
@@ -304,8 +295,8 @@ converge_demos() {
     # Sidecars go first: a sidecar revoking its lease after the host bridge had written the
     # same key would take the key with it.
     local sidecars
-    sidecars=$(docker ps -a --filter "label=$STACK_LABEL" --filter name='^wharf-demo-[0-9]+-bridge$' \
-      --format '{{.Names}}')
+    sidecars=$(docker ps -a --filter "label=$STACK_LABEL" \
+      --filter name='^wharf-(demo|memcached|service|client)-[0-9]+-bridge$' --format '{{.Names}}')
     # shellcheck disable=SC2086 # one name per word
     [[ -z $sidecars ]] || remove_containers $sidecars
     ensure_host_bridge
@@ -316,6 +307,64 @@ converge_demos() {
   if [[ $mode == sidecar ]] && host_mode_active; then
     remove_containers "$HOST_BRIDGE_CONTAINER"
   fi
+}
+
+# The sidecar bridge of app container APP (when SIDECARS is yes; else the host bridge does the
+# work). APP_RECREATED=1: a new app container is a new target, so its bridge starts afresh too.
+ensure_sidecar() {
+  local app=$1 sidecars=$2 app_recreated=$3 socket
+  [[ $sidecars == yes ]] || return 0
+  if ((app_recreated)); then
+    docker rm -f "$app-bridge" >/dev/null 2>&1 || true
+  fi
+  socket=$(docker_socket)
+  ensure_container "$app-bridge" wharf/bridge \
+    --network "$NETWORK" -v "$socket:/var/run/docker.sock:ro" \
+    -e WHARF_ETCD="$ETCD_URL" -e WHARF_TARGET="$app" \
+    -e WHARF_INTERNAL=true -e WHARF_NETWORK="$NETWORK"
+}
+
+# The three-tier demo, each tier finding the next through wharf only: client asks the edge's DNS
+# (`--dns <edge>`: SRV _service._tcp.wharf) where service runs; service learns where memcached
+# runs from its update command (wharf.requires + wharf.on-change), which rewrites a file and
+# sends it SIGHUP. No links, no addresses in any setting.
+converge_three_tier() {
+  local sidecars=$1 edge_ip index
+  edge_ip=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$NETWORK\").IPAddress}}" "$EDGE_CONTAINER")
+  [[ -n $edge_ip ]] || die "no address of $EDGE_CONTAINER on network $NETWORK"
+  ensure_container wharf-memcached-1 wharf/memcached --network "$NETWORK" \
+    --label wharf.service=memcached --label wharf.check=tcp
+  ensure_sidecar wharf-memcached-1 "$sidecars" "$RECREATED"
+  for index in 1 2; do
+    # shellcheck disable=SC2016 # expanded by the shell inside the container, at each run
+    ensure_container "wharf-service-$index" wharf/demo --network "$NETWORK" --entrypoint node \
+      -e "INSTANCE=service-$index" -e "SHUTDOWN_DELAY_MS=$DEMO_SHUTDOWN_DELAY_MS" \
+      --label wharf.service=service --label wharf.port=8080 --label wharf.check=http:/health \
+      --label wharf.requires=memcached \
+      --label 'wharf.on-change=echo "$WHARF_MEMCACHED_ADDRS" > /tmp/memcached.addrs && kill -HUP 1' \
+      -- /app/service.mjs
+    ensure_sidecar "wharf-service-$index" "$sidecars" "$RECREATED"
+  done
+  ensure_container wharf-client-1 wharf/demo --network "$NETWORK" --entrypoint node --dns "$edge_ip" \
+    -e INSTANCE=client-1 -e UPSTREAM_SRV=_service._tcp.wharf -e "SHUTDOWN_DELAY_MS=$DEMO_SHUTDOWN_DELAY_MS" \
+    --label wharf.service=client --label wharf.port=8080 --label wharf.check=http:/health \
+    --label "wharf.http.host=$SHOP_HOST" \
+    -- /app/client.mjs
+  ensure_sidecar wharf-client-1 "$sidecars" "$RECREATED"
+}
+
+three_tier_answers() {
+  LAST_SERVED=$(curl -s --max-time 3 -H "Host: $SHOP_HOST" "http://127.0.0.1:$HTTP_PORT/" || true)
+  [[ $LAST_SERVED == "client client-1 → service service-"*" hit "* ]]
+}
+
+wait_for_three_tier() {
+  printf 'waiting for the three-tier demo (client → service → memcached) ...\n'
+  if ! wait_for "$SHOP_HOST to answer through client → service → memcached" three_tier_answers; then
+    printf 'last answer: %s\n' "${LAST_SERVED:-nothing}" >&2
+    exit 1
+  fi
+  printf 'the edge serves: %s\n' "$LAST_SERVED"
 }
 
 # Names the edge answers with for Host: demo.localhost, over enough requests to see them all.
@@ -374,9 +423,15 @@ print_tips() {
     "curl http://$DEMO_HOST:$HTTP_PORT/" "*.localhost resolves to loopback" \
     "curl http://127.0.0.1:$ADMIN_PORT/routes" "the edge's route table" \
     "./run.sh status" "containers and what etcd holds" \
+    "curl http://$SHOP_HOST:$HTTP_PORT/" "client → service → memcached, each found through wharf" \
     "./run.sh scale 4" "four demo apps, each with its sidecar bridge" \
     "./run.sh host-mode" "one host-wide bridge instead of sidecars" \
     "./run.sh down" "remove everything"
+  printf '  the three tiers: client found service by DNS (the edge answers it), service found memcached\n'
+  printf '  by its update command; move one and the chain keeps answering:\n'
+  printf '    docker exec wharf-client-1 getent hosts service.wharf   # what DNS says\n'
+  printf '    docker exec wharf-service-1 cat /tmp/memcached.addrs    # what the update command wrote\n'
+  printf '    docker stop wharf-service-1; docker start wharf-service-1\n'
   printf '  demo-1 fails its health check and leaves the route, then comes back:\n'
   local action
   for action in fail pass; do
@@ -429,7 +484,9 @@ cmd_up() {
   local count
   count=$(current_demo_count)
   converge_demos "$count" "$mode"
+  converge_three_tier "$([[ $mode == sidecar ]] && echo yes || echo no)"
   wait_for_instances "$count"
+  wait_for_three_tier
   print_tips
 }
 
@@ -453,7 +510,9 @@ cmd_host_mode() {
   local count
   count=$(current_demo_count)
   converge_demos "$count" host
+  converge_three_tier no
   wait_for_instances "$count"
+  wait_for_three_tier
   echo "host mode: $HOST_BRIDGE_CONTAINER registers every container labelled wharf.service (./run.sh up goes back to sidecars only after ./run.sh down)"
 }
 

@@ -78,14 +78,14 @@ async function docker(...args: string[]): Promise<string> {
 }
 
 /** One GET / through the edge: who answered, as the header and the body say. */
-function getThroughEdge(): Promise<{ status: number; instance?: string; body: string }> {
+function getThroughEdge(host = DEMO_HOST): Promise<{ status: number; instance?: string; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
         host: '127.0.0.1',
         port: ports.http,
         path: '/',
-        headers: { host: DEMO_HOST },
+        headers: { host },
         agent: false,
         timeout: 5_000,
       },
@@ -181,6 +181,14 @@ describe('demo stack: ./run.sh up, scale, down', { timeout: 120_000 }, () => {
 
   it('routes demo.localhost to both demo apps', async () => {
     expect(await servedInstances(8)).toEqual(instances(2));
+  });
+
+  it('answers shop.localhost through the three-tier demo, each tier found through wharf', async () => {
+    const answer = await getThroughEdge('shop.localhost');
+    expect(answer.status, answer.body).toBe(200);
+    expect(answer.body).toMatch(
+      /^client client-1 → service service-[12]: hit \d+ \(memcached [\d.]+:11211\)\n$/,
+    );
   });
 
   it('fails no request while a demo app is stopped under steady load, and serves it again after start', async () => {
