@@ -83,7 +83,12 @@ export class DnsServer {
     }
     udp.on('message', (message, peer) => {
       const answer = this.#answer(message, 'udp');
-      if (answer) udp.send(answer, peer.port, peer.address, () => {});
+      if (!answer) return;
+      try {
+        udp.send(answer, peer.port, peer.address, () => {});
+      } catch {
+        // A peer Node refuses to send to (source port 0, spoofed) gets no answer; never a crash.
+      }
     });
     // A send to an unreachable peer, a full buffer: logged, never fatal.
     udp.on('error', (error) => this.#logger.warn({ err: error }, 'dns udp socket error'));
