@@ -8,6 +8,7 @@ import { get } from '../edge/support/backends.js';
 import { EdgeProcess } from '../edge/support/edge-process.js';
 import { EtcdServer } from '../support/etcd-server.js';
 import { SteadyLoad } from '../support/steady-load.js';
+import { ThreeTier, type TierContainer } from '../support/three-tier.js';
 import { eventually } from '../support/wait.js';
 
 const execFileAsync = promisify(execFile);
@@ -16,10 +17,8 @@ const network = `wharf-3tier-${suffix}`;
 const node = `tiers-${suffix}`;
 const layout = new KeyLayout('/wharf');
 // Service names of their own, so nothing else on this Docker Engine is confused with them.
-const names = { client: `client-${suffix}`, service: `service-${suffix}`, memcached: `memcached-${suffix}` };
-const host = `shop-${suffix}.test`;
-/** `WHARF_<SERVICE>_ADDRS` of `memcached-<suffix>`. */
-const memcachedVariable = `WHARF_MEMCACHED_${suffix}_ADDRS`;
+const tiers = new ThreeTier({ suffix, httpHost: `shop-${suffix}.test` });
+const { names, httpHost: host } = tiers;
 
 async function docker(...args: string[]): Promise<string> {
   const { stdout } = await execFileAsync('docker', args, { timeout: 60_000 });
@@ -38,47 +37,27 @@ describe('three tiers found through wharf: client →(DNS SRV)→ service →(up
   let gateway: string;
   const containers: string[] = [];
 
-  const run = async (name: string, options: string[], entrypoint?: string[]) => {
+  const run = async (name: string, tier: TierContainer, options: string[] = []) => {
     containers.push(name);
-    const [image, ...command] = entrypoint ?? ['wharf/demo'];
-    await docker('run', '-d', '--name', name, '--network', network, ...options, image as string, ...command);
+    await docker(
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      network,
+      ...options,
+      ...(tier.entrypoint ? ['--entrypoint', tier.entrypoint] : []),
+      ...Object.entries(tier.env).flatMap(([key, value]) => ['-e', `${key}=${value}`]),
+      ...Object.entries(tier.labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]),
+      tier.image,
+      ...tier.command,
+    );
   };
   const startMemcached = (index: number) =>
-    run(
-      `wharf-3tier-${suffix}-memcached-${index}`,
-      [
-        '--label',
-        `wharf.service=${names.memcached}`,
-        '--label',
-        'wharf.check=tcp',
-        '--label',
-        'wharf.check.interval=500ms',
-      ],
-      ['wharf/memcached'],
-    );
+    run(`wharf-3tier-${suffix}-memcached-${index}`, tiers.memcached());
   const startService = (index: number) =>
-    run(
-      `wharf-3tier-${suffix}-service-${index}`,
-      [
-        '--entrypoint',
-        'node',
-        '-e',
-        `INSTANCE=service-${index}`,
-        '-e',
-        'SHUTDOWN_DELAY_MS=1500',
-        '--label',
-        `wharf.service=${names.service}`,
-        '--label',
-        'wharf.check=http:/health',
-        '--label',
-        'wharf.check.interval=500ms',
-        '--label',
-        `wharf.requires=${names.memcached}`,
-        '--label',
-        `wharf.on-change=echo "$${memcachedVariable}" > /tmp/memcached.addrs && kill -HUP 1`,
-      ],
-      ['wharf/demo', '/app/service.mjs'],
-    );
+    run(`wharf-3tier-${suffix}-service-${index}`, tiers.service(`service-${index}`));
   const memcachedAddress = async (index: number) =>
     `${await docker('inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, `wharf-3tier-${suffix}-memcached-${index}`)}:11211`;
   const servingKeys = async (service: string) => {
@@ -113,28 +92,7 @@ describe('three tiers found through wharf: client →(DNS SRV)→ service →(up
     await startMemcached(1);
     await startService(1);
     await startService(2);
-    await run(
-      `wharf-3tier-${suffix}-client-1`,
-      [
-        '--entrypoint',
-        'node',
-        '--dns',
-        gateway,
-        '-e',
-        'INSTANCE=client-1',
-        '-e',
-        `UPSTREAM_SRV=_${names.service}._tcp.wharf`,
-        '--label',
-        `wharf.service=${names.client}`,
-        '--label',
-        `wharf.http.host=${host}`,
-        '--label',
-        'wharf.check=http:/health',
-        '--label',
-        'wharf.check.interval=500ms',
-      ],
-      ['wharf/demo', '/app/client.mjs'],
-    );
+    await run(`wharf-3tier-${suffix}-client-1`, tiers.client('client-1'), ['--dns', gateway]);
   }, 180_000);
 
   afterEach((context) => {
@@ -154,9 +112,7 @@ describe('three tiers found through wharf: client →(DNS SRV)→ service →(up
     await eventually(async () => {
       const answer = await get(edge.url, host);
       expect(answer.status, answer.body).toBe(200);
-      expect(answer.body).toMatch(
-        new RegExp(`^client client-1 → service service-\\d: hit \\d+ \\(memcached ${first}\\)\\n$`),
-      );
+      expect(answer.body).toMatch(tiers.answerPattern(first));
     }, 60_000);
 
     const load = SteadyLoad.start({ url: edge.url, host, concurrency: 2, pauseMs: 20 });
