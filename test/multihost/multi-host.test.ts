@@ -31,6 +31,10 @@ const RATE = 25;
 /** Below the load's 5 s timeout, so a request the edge could not get answered fails with a 504 naming the backend. */
 const UPSTREAM_TIMEOUT = '3s';
 const LOAD = `open loop, ${RATE} requests/s through each edge named, GET / with Host demo.localhost, 5 s timeout; edges with WHARF_UPSTREAM_TIMEOUT=${UPSTREAM_TIMEOUT}`;
+/** h1 and h2 in zone a, h3 in zone b; the demo's replicas carry no zone, so every edge uses all. */
+const EDGE_ZONES = { h1: 'a', h2: 'a', h3: 'b' };
+/** The zones scenario's service: one replica in each zone. */
+const ZONED = { service: 'zoned', httpHost: 'zoned.localhost' };
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 
 let hosts: SimulatedHosts;
@@ -50,6 +54,9 @@ beforeAll(async () => {
     ttl: `${TTL_MS / 1_000}s`,
     upstreamTimeout: UPSTREAM_TIMEOUT,
     accessLog: true,
+    zones: EDGE_ZONES,
+    // The zones scenario removes its service: its Host must be gone before convergence is checked.
+    routeGrace: '2s',
   });
   console.log(
     `[multihost] 3 hosts with images in ${((hostsReady - started) / 1_000).toFixed(1)} s, ` +
@@ -129,6 +136,66 @@ describe(
     });
 
     it('converges after relocation', () => expectConverged(stack.liveHosts));
+
+    it('zones: each edge answers from its own zone, and from the other when its zone has none serving: 0 failed', async () => {
+      keepLogsOnFailure('zones');
+      const [h1, h2, h3] = hosts.hosts as [SimulatedHost, SimulatedHost, SimulatedHost];
+      expect([h1.name, h2.name, h3.name]).toEqual(Object.keys(EDGE_ZONES));
+      const inA = await stack.startApp(h1, { ...ZONED, tags: ['zone=a'] });
+      const inB = await stack.startApp(h3, { ...ZONED, tags: ['zone=b'] });
+      const measured: Record<string, number> = {};
+      try {
+        await stack.waitRouted([inA, inB], hosts.hosts, ZONED.httpHost);
+        const steady = await underLoad(hosts.hosts, () => sleep(2_000), ZONED.httpHost);
+        expectNoFailures(steady, hosts.hosts);
+        // h2's edge has no replica of its zone on its own host: it crosses hosts, not zones.
+        expect(steady.map((report) => Object.keys(report.servedBy))).toEqual([
+          [inA.instance],
+          [inA.instance],
+          [inB.instance],
+        ]);
+
+        // Zone b's only replica stops (its bridge drains it first): h3's edge turns to zone a.
+        const stoppedAt = Date.now();
+        const failover = await underLoad(
+          [h3],
+          async () => {
+            await h3.stop(inB.name);
+            await stack.waitRouted([inA], hosts.hosts, ZONED.httpHost);
+            measured.otherZoneOnlyAfterStopMs = Date.now() - stoppedAt;
+            await sleep(1_000);
+          },
+          ZONED.httpHost,
+        );
+        expectNoFailures(failover, [h3]);
+        expect(Object.keys(failover[0]!.servedBy).sort()).toEqual([inA.instance, inB.instance].sort());
+        // Zone b is back: h3's edge returns to it.
+        const back = await stack.startApp(h3, { ...ZONED, tags: ['zone=b'] });
+        await stack.waitRouted([inA, back], hosts.hosts, ZONED.httpHost);
+        const returned = await underLoad([h3], () => sleep(1_000), ZONED.httpHost);
+        expect(Object.keys(returned[0]!.servedBy)).toEqual([back.instance]);
+        record('zones', {
+          fault: `edges h1, h2 in zone a and h3 in zone b (WHARF_ZONE); one replica of ${ZONED.httpHost} tagged zone=a on h1, one tagged zone=b on h3; the zone-b replica stopped (docker stop) under load, then a new one started`,
+          reports: [...steady, ...failover, ...returned],
+          measured,
+        });
+        await h3.docker(['rm', '-f', back.name]);
+      } finally {
+        await Promise.all([inA, inB].map((app) => app.host.docker(['rm', '-f', app.name]).catch(() => '')));
+        // The later scenarios compare whole tables: wait until no edge holds the zoned Host.
+        await eventually(async () => {
+          for (const edge of hosts.hosts) {
+            const document = await stack.routes(edge);
+            expect(
+              document.table.hosts.map((entry) => entry.host),
+              edge.name,
+            ).not.toContain(ZONED.httpHost);
+          }
+        }, 20_000);
+      }
+    });
+
+    it('converges after the zones scenario', () => expectConverged(stack.liveHosts));
 
     it('partition longer than the TTL: keys expire, the cut edge keeps its table, all back ≤ 2 s after the heal', async () => {
       keepLogsOnFailure('partition');
@@ -341,12 +408,12 @@ function expectNoFailures(reports: readonly LoadReport[], edges: readonly Simula
 
 function startLoads(
   edges: readonly SimulatedHost[],
-  options: { rate?: number; timeoutMs?: number } = {},
+  options: { rate?: number; timeoutMs?: number; httpHost?: string } = {},
 ): SteadyLoad[] {
   return edges.map((edge) => {
     const load = SteadyLoad.start({
       url: stack.edgeUrl(edge),
-      host: stack.httpHost,
+      host: options.httpHost ?? stack.httpHost,
       ratePerSecond: options.rate ?? RATE,
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     });
@@ -364,8 +431,9 @@ function stopLoads(loads: readonly SteadyLoad[]): Promise<LoadReport[]> {
 async function underLoad(
   edges: readonly SimulatedHost[],
   during: () => Promise<unknown>,
+  httpHost?: string,
 ): Promise<LoadReport[]> {
-  const loads = startLoads(edges);
+  const loads = startLoads(edges, httpHost ? { httpHost } : {});
   await during();
   return stopLoads(loads);
 }

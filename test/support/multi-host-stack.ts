@@ -36,6 +36,17 @@ export interface MultiHostStackOptions {
   readonly upstreamTimeout?: string;
   /** Edges write an access log (`WHARF_ACCESS_LOG=stdout`), which `dump` searches. */
   readonly accessLog?: boolean;
+  /** Host name → its edge's `WHARF_ZONE`. */
+  readonly zones?: Readonly<Record<string, string>>;
+  /** The edges' `WHARF_ROUTE_GRACE`: how long a host whose last endpoint went away stays held. */
+  readonly routeGrace?: string;
+}
+
+/** A wharf/demo container that is not one of the demo's replicas (another service or Host). */
+export interface AppOptions {
+  readonly service: string;
+  readonly httpHost: string;
+  readonly tags?: readonly string[];
 }
 
 /** A demo replica: its container name and the host it runs on. */
@@ -116,10 +127,10 @@ export class MultiHostStack {
     return (await response.json()) as RoutesDocument;
   }
 
-  /** The demo's endpoints in `host`'s edge's table: instance id → state. */
-  async routedEndpoints(host: SimulatedHost): Promise<Map<string, string>> {
+  /** The endpoints of `httpHost` (default the demo's) in `host`'s edge's table: instance id → state. */
+  async routedEndpoints(host: SimulatedHost, httpHost = this.httpHost): Promise<Map<string, string>> {
     const document = await this.routes(host);
-    const route = document.table.hosts.find((entry) => entry.host === this.httpHost)?.routes[0];
+    const route = document.table.hosts.find((entry) => entry.host === httpHost)?.routes[0];
     return new Map((route?.endpoints ?? []).map((endpoint) => [endpoint.id, endpoint.state]));
   }
 
@@ -128,16 +139,17 @@ export class MultiHostStack {
     return `${replica.host.name}:${replica.name}:8080`;
   }
 
-  /** Waits until every live edge routes exactly `replicas`, all serving. */
+  /** Waits until every live edge routes exactly `replicas` for `httpHost`, all serving. */
   async waitRouted(
     replicas: readonly Replica[],
     edges: readonly SimulatedHost[] = this.liveHosts,
+    httpHost = this.httpHost,
   ): Promise<void> {
     const expected = replicas.map((replica) => this.instanceId(replica)).sort();
     await poll(
       async () => {
         for (const edge of edges) {
-          const routed = await this.routedEndpoints(edge);
+          const routed = await this.routedEndpoints(edge, httpHost);
           const serving = [...routed].filter(([, state]) => state === 'serving').map(([id]) => id);
           if (JSON.stringify(serving.sort()) !== JSON.stringify(expected)) {
             throw new Error(
@@ -152,7 +164,14 @@ export class MultiHostStack {
 
   /** Starts a demo replica on `host` (its port published on every address of the host). */
   async startReplica(host: SimulatedHost): Promise<Replica> {
-    const name = `demo-${this.#nextReplica++}`;
+    const replica = await this.startApp(host, { service: 'demo', httpHost: this.httpHost });
+    this.replicas.push(replica);
+    return replica;
+  }
+
+  /** Starts a wharf/demo container on `host` as `options.service`; it is not one of `replicas`. */
+  async startApp(host: SimulatedHost, options: AppOptions): Promise<Replica> {
+    const name = `${options.service}-${this.#nextReplica++}`;
     const instance = `${host.name}/${name}`;
     await host.run(name, 'wharf/demo', {
       ...this.#restart,
@@ -163,18 +182,17 @@ export class MultiHostStack {
         SHUTDOWN_DELAY_MS: '500',
       },
       labels: {
-        'wharf.service': 'demo',
+        'wharf.service': options.service,
         'wharf.port': '8080',
-        'wharf.http.host': this.httpHost,
+        'wharf.http.host': options.httpHost,
         'wharf.check': 'http:/health',
         'wharf.check.interval': this.#options.checkInterval ?? '500ms',
         'wharf.check.timeout': '400ms',
+        ...(options.tags?.length ? { 'wharf.tags': options.tags.join(',') } : {}),
       },
       publish: ['8080'],
     });
-    const replica = { name, host, instance, port: await host.publishedPort(name) };
-    this.replicas.push(replica);
-    return replica;
+    return { name, host, instance, port: await host.publishedPort(name) };
   }
 
   /** `docker stop` of a replica (its bridge drains it first); it leaves `replicas`. */
@@ -289,6 +307,8 @@ export class MultiHostStack {
         WHARF_ADMIN_LISTEN: `0.0.0.0:${EDGE_ADMIN_PORT}`,
         ...(this.#options.upstreamTimeout ? { WHARF_UPSTREAM_TIMEOUT: this.#options.upstreamTimeout } : {}),
         ...(this.#options.accessLog ? { WHARF_ACCESS_LOG: 'stdout' } : {}),
+        ...(this.#options.zones?.[host.name] ? { WHARF_ZONE: this.#options.zones[host.name] } : {}),
+        ...(this.#options.routeGrace ? { WHARF_ROUTE_GRACE: this.#options.routeGrace } : {}),
       },
     });
   }
