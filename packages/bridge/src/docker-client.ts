@@ -138,6 +138,7 @@ export class DockerClient {
     );
   }
 
+  /** `timeoutMs` 0: a stream that may stay silent for as long as Docker has nothing to say. */
   #request(path: string, timeoutMs: number, init: RequestInit = {}): Promise<IncomingMessage> {
     const { socketPath, host, port, tls } = this.#endpoint;
     const body = init.body === undefined ? undefined : JSON.stringify(init.body);
@@ -146,13 +147,16 @@ export class DockerClient {
       path,
       headers: { host: 'docker', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(socketPath ? { socketPath } : { host, port }),
-      ...(timeoutMs > 0 ? { timeout: timeoutMs } : {}),
+      // Node ≥ 19's default agent times sockets out after 5 s idle, which cut the event stream
+      // of every quiet host; a stream gets a socket of its own, with no idle timeout at all.
+      ...(timeoutMs > 0 ? { timeout: timeoutMs } : { agent: false }),
       ...(init.signal ? { signal: init.signal } : {}),
     };
     return new Promise((resolve, reject) => {
       const req = tls ? httpsRequest({ ...options, ...tls }) : httpRequest(options);
       req.on('response', resolve);
-      req.on('timeout', () => req.destroy(new Error(`timed out after ${timeoutMs}ms`)));
+      if (timeoutMs > 0) req.on('timeout', () => req.destroy(new Error(`timed out after ${timeoutMs}ms`)));
+      else req.on('socket', (socket) => socket.setTimeout(0));
       req.on('error', (cause) =>
         reject(new DockerApiError(`docker API unreachable: ${cause.message}`, undefined, { cause })),
       );
