@@ -79,6 +79,8 @@ describe('wharf-bridge through etcd outages', () => {
     ]);
     expect(endpoint.kvs[0]?.lease).toBe(bridgeRecord.kvs[0]?.lease);
     expect(bridge.running).toBe(true);
+    // One loss, one line: not once per part of the client that noticed it.
+    expect(bridge.find('lease lost; granting a new one')).toHaveLength(1);
     // Retries were logged with growing delays, not hammered.
     const delays = bridge.find('lease grant failed; retrying').map((line) => line.delayMs as number);
     expect(delays.length).toBeGreaterThan(0);

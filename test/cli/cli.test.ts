@@ -165,9 +165,10 @@ describe('wharf CLI against a real etcd', () => {
 
     const listed = await runCli(['ls', 'web'], env);
     expect(listed.stdout).toMatch(
-      new RegExp(`${web1}\\s+127\\.0\\.0\\.1:1001\\s+serving \\(drain requested: kernel upgrade\\)`),
+      new RegExp(`${web1}\\s+127\\.0\\.0\\.1:1001\\s+draining \\(operator: kernel upgrade\\)`),
     );
     const routes = await runCli(['routes'], env);
+    // An operator drain takes effect at once: the edge routes it no new requests.
     expect(routes.stdout).toContain('127.0.0.1:1001 draining (operator)');
 
     const unknown = await runCli(['drain', `${node}:ghost:1`], env);

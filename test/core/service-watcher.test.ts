@@ -1,5 +1,13 @@
 import { EventEmitter } from 'node:events';
-import { KeyLayout, type RegistryUpdate, ServiceWatcher } from '@wharf/core';
+import {
+  type EtcdStore,
+  etcd3Store,
+  KeyLayout,
+  type RegistryUpdate,
+  ServiceWatcher,
+  WatchInterruptedError,
+  type WatchListener,
+} from '@wharf/core';
 import type { Etcd3 } from 'etcd3';
 import { describe, expect, it } from 'vitest';
 import { type EtcdServer, useEtcd } from '../support/etcd-server.js';
@@ -35,12 +43,13 @@ describe('ServiceWatcher against a real etcd', () => {
     client = started.client;
   });
 
-  function startWatcher(watchClient: Etcd3 = client, probeIntervalMs?: number) {
+  function startWatcher(watchClient: Etcd3 | EtcdStore = client, probeIntervalMs?: number, prefix?: string) {
     const updates: RegistryUpdate[] = [];
     const controller = new AbortController();
     const watcher = new ServiceWatcher({
       client: watchClient,
       layout,
+      ...(prefix === undefined ? {} : { prefix }),
       ...(probeIntervalMs === undefined ? {} : { probeIntervalMs }),
       onUpdate: (update) => updates.push({ ...update, changes: [...update.changes] }),
     });
@@ -170,6 +179,69 @@ describe('ServiceWatcher against a real etcd', () => {
       await eventually(() => expect(watcher.state.endpoints.size).toBe(1));
       expect(watches).toBe(2);
       expect(watcher.restarts).toBe(1);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('resumes a broken watch from the last revision applied: no re-list, nothing missed', async () => {
+    await client.delete().prefix('/wharf/').exec();
+    await client.put(layout.endpointKey('web', 'n1:web-1:80')).value(endpoint('web', 'n1:web-1:80', 1001));
+    const real = etcd3Store(client);
+    let lists = 0;
+    let current: WatchListener | undefined;
+    let held: Promise<void> = Promise.resolve();
+    const store: EtcdStore = new Proxy(real, {
+      get(target, property, receiver) {
+        if (property === 'range')
+          return (...args: Parameters<EtcdStore['range']>) => {
+            if (args[1]?.limit !== 1) lists += 1;
+            return target.range(...args);
+          };
+        if (property === 'watch')
+          return async (...[request, listener]: Parameters<EtcdStore['watch']>) => {
+            await held;
+            current = listener;
+            return target.watch(request, listener);
+          };
+        return Reflect.get(target, property, receiver);
+      },
+    });
+    const { watcher, stop } = startWatcher(store);
+    try {
+      await eventually(() => expect(watcher.connected).toBe(true));
+      let release!: () => void;
+      held = new Promise((resolve) => {
+        release = resolve;
+      });
+      // The stream breaks, and changes land before the watch is back.
+      current?.onFailure(new WatchInterruptedError('connection reset'));
+      await client.put(layout.endpointKey('web', 'n1:web-2:80')).value(endpoint('web', 'n1:web-2:80', 1002));
+      await client.delete().key(layout.endpointKey('web', 'n1:web-1:80'));
+      release();
+      await eventually(() =>
+        expect([...watcher.state.endpoints.keys()]).toEqual(['/wharf/services/web/n1:web-2:80']),
+      );
+      expect(lists).toBe(1);
+      expect(watcher.restarts).toBe(1);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('mirrors only its prefix when given one', async () => {
+    await client.delete().prefix('/wharf/').exec();
+    await client.put(layout.endpointKey('web', 'n1:web-1:80')).value(endpoint('web', 'n1:web-1:80', 1001));
+    await client
+      .put(layout.drainKey('n1:web-1:80'))
+      .value(JSON.stringify({ v: 1, service: 'web', at: 'now' }));
+    const { watcher, stop } = startWatcher(client, undefined, layout.drains);
+    try {
+      await eventually(() => expect([...watcher.state.drains.keys()]).toEqual(['/wharf/drains/n1:web-1:80']));
+      await client.put(layout.endpointKey('api', 'n1:api-1:80')).value(endpoint('api', 'n1:api-1:80', 2001));
+      await client.delete().key(layout.drainKey('n1:web-1:80'));
+      await eventually(() => expect(watcher.state.drains.size).toBe(0));
+      expect(watcher.state.endpoints.size).toBe(0);
     } finally {
       await stop();
     }

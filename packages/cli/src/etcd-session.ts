@@ -1,6 +1,6 @@
-import { createEtcdClient, type EtcdConfig, EtcdUnavailableError } from '@wharf/core';
+import { createEtcdClient, type EtcdClient, type EtcdConfig, EtcdUnavailableError } from '@wharf/core';
 
-export type EtcdClient = ReturnType<typeof createEtcdClient>;
+export type { EtcdClient };
 
 /**
  * A CLI answers or fails within seconds: a short dial and call deadline instead of the

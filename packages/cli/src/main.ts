@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-import { WHARF_VERSION } from '@wharf/core';
+import { runProgram, WHARF_VERSION } from '@wharf/core';
 import { Command } from 'commander';
-import type { CommandContext } from './command-context.js';
+import { readCliConfig } from './cli-config.js';
+import { EXIT } from './cli-error.js';
 import { bridgesCommand } from './commands/bridges.js';
 import { certsCommand } from './commands/certs.js';
 import { drainCommand } from './commands/drain.js';
@@ -12,7 +13,7 @@ import { undrainCommand } from './commands/undrain.js';
 import { parseWaitOptions, waitCommand } from './commands/wait.js';
 import { watchCommand } from './commands/watch.js';
 import { CommandNotFoundError, EXIT_COMMAND_NOT_FOUND, execCommand } from './exec-command.js';
-import { type GlobalFlags, runCommand } from './run-command.js';
+import { type GlobalFlags, type Command as Run, reportFailure, runCommand } from './run-command.js';
 
 // gRPC sets the TLS server name even for IP endpoints, and Node warns about it on every TLS
 // connection (DEP0123). That warning is noise for an operator typing `--etcd https://10.0.0.9:2379`;
@@ -23,20 +24,17 @@ process.on('warning', (warning: Error & { code?: string }) => {
   process.stderr.write(`wharf: warning: ${warning.name}: ${warning.message}\n`);
 });
 
-const controller = new AbortController();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort());
 // A closed pipe (`wharf watch | head`) ends the command instead of crashing it.
+const closedPipe = new AbortController();
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') controller.abort();
+  if (error.code === 'EPIPE') closedPipe.abort();
 });
 
-function action(run: (context: CommandContext, signal: AbortSignal) => Promise<void>) {
-  return async (command: Command) => {
-    process.exitCode = await runCommand(
-      command.optsWithGlobals<GlobalFlags>(),
-      { env: process.env, stdout: process.stdout, stderr: process.stderr, signal: controller.signal },
-      run,
-    );
+/** What the command line asked for; commander's actions only record it, the program shell runs it. */
+let invocation: { run: Run; flags: GlobalFlags } | undefined;
+function action(run: Run) {
+  return (command: Command) => {
+    invocation = { run, flags: command.optsWithGlobals<GlobalFlags>() };
   };
 }
 
@@ -46,6 +44,8 @@ const separator = process.argv.indexOf('--');
 const waitsWithCommand = separator > 0 && process.argv.slice(2, separator).includes('wait');
 const commandAfterWait = waitsWithCommand ? process.argv.slice(separator + 1) : [];
 const argv = waitsWithCommand ? process.argv.slice(0, separator) : process.argv;
+/** What `wharf wait … -- command` runs once the wait succeeded and etcd is closed again. */
+let afterWait: (() => Promise<number>) | undefined;
 
 const program = new Command('wharf')
   .description('Shows what wharf has registered in etcd, live.')
@@ -126,18 +126,38 @@ program
   .argument('<service...>', 'services to wait for')
   .option('--min <n>', 'serving endpoints each service needs', '1')
   .option('--timeout <duration>', 'give up after this long, naming what is missing (0: no limit)', '60s')
-  .action(async (services: string[], options: { min: string; timeout: string }, command: Command) => {
-    let environment: Record<string, string> = {};
-    await action(async (context, signal) => {
-      environment = await waitCommand(context, services, parseWaitOptions(options), signal);
-    })(command);
-    if (process.exitCode !== 0 || commandAfterWait.length === 0) return;
-    try {
-      process.exitCode = await execCommand(commandAfterWait, { ...process.env, ...environment });
-    } catch (error) {
-      process.stderr.write(`wharf: ${(error as Error).message}\n`);
-      process.exitCode = error instanceof CommandNotFoundError ? EXIT_COMMAND_NOT_FOUND : 1;
-    }
-  });
+  .action((services: string[], options: { min: string; timeout: string }, command: Command) =>
+    action(async (context, signal) => {
+      const environment = await waitCommand(context, services, parseWaitOptions(options), signal);
+      if (commandAfterWait.length > 0) afterWait = () => runAfterWait(environment);
+    })(command),
+  );
 
-await program.parseAsync(argv);
+async function runAfterWait(environment: Record<string, string>): Promise<number> {
+  try {
+    return await execCommand(commandAfterWait, { ...process.env, ...environment });
+  } catch (error) {
+    process.stderr.write(`wharf: ${(error as Error).message}\n`);
+    return error instanceof CommandNotFoundError ? EXIT_COMMAND_NOT_FOUND : 1;
+  }
+}
+
+// Usage errors, --help and --version end here, with commander's own output and status.
+program.parse(argv);
+
+if (invocation) {
+  const { run, flags } = invocation;
+  const environment = { env: process.env, stdout: process.stdout, stderr: process.stderr };
+  await runProgram({
+    name: 'wharf',
+    // Flags are laid over the environment and validated as the other programs' settings are.
+    config: () => readCliConfig(flags, process.env),
+    main: (config, signal) =>
+      runCommand(config, flags, environment, run, AbortSignal.any([signal, closedPipe.signal])),
+    onFailure: (error, codes) => reportFailure(error, environment, codes),
+    // Bad flags and variables are usage errors, 1 as commander's own; 2 means etcd is unreachable.
+    exitCodes: { config: EXIT.usage, failure: EXIT.failure },
+  });
+  // The command after `wharf wait … --` runs once the program shell is done with etcd and signals.
+  if (process.exitCode === 0 && afterWait) process.exitCode = await afterWait();
+}

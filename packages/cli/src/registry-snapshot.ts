@@ -1,17 +1,15 @@
 import {
   type BridgeRecord,
-  type DecodeResult,
   type DrainRecord,
-  decodeBridgeRecord,
-  decodeDrainRecord,
-  decodeEndpointRecord,
-  decodeRouteRecord,
+  decodeRegistryEntry,
   type EndpointRecord,
+  type EtcdClient,
   type KeyLayout,
   listPrefix,
+  RegistryContents,
+  type RegistryState,
   type RouteRecord,
 } from '@wharf/core';
-import type { EtcdClient } from './etcd-session.js';
 
 export interface SnapshotEntry<T> {
   readonly key: string;
@@ -28,18 +26,20 @@ export interface EndpointEntry extends SnapshotEntry<EndpointRecord> {
 /** Everything valid under the prefix at one revision, as the one-shot commands read it. */
 export interface RegistrySnapshot {
   readonly revision: number;
+  /** Every valid record by kind and key, as a watcher holds them. */
+  readonly state: RegistryState;
   /** Sorted by service, then instance id. */
   readonly endpoints: readonly EndpointEntry[];
   readonly bridges: readonly (SnapshotEntry<BridgeRecord> & { readonly bridgeId: string })[];
   readonly routes: readonly (SnapshotEntry<RouteRecord> & { readonly routeId: string })[];
-  /** Operator drains by instance id. */
-  readonly drains: ReadonlyMap<string, DrainRecord>;
+  /** The operator drain (`wharf drain`) of this instance id, if there is one. */
+  readonly drainOf: (instanceId: string) => DrainRecord | undefined;
   /** Keys under the prefix that were skipped, and why (readers never fail on bad data). */
   readonly skipped: readonly { readonly key: string; readonly reason: string }[];
 }
 
 export interface RawKeyValue {
-  readonly key: Buffer | string;
+  readonly key: string;
   readonly value: Buffer | string;
   readonly lease?: string;
 }
@@ -50,58 +50,53 @@ export async function readRegistrySnapshot(client: EtcdClient, layout: KeyLayout
   return decodeRegistrySnapshot(kvs, layout, revision);
 }
 
+/** Decodes every key through core's `decodeRegistryEntry`, then lists each kind in a stable order. */
 export function decodeRegistrySnapshot(
   kvs: readonly RawKeyValue[],
   layout: KeyLayout,
   revision: number,
 ): RegistrySnapshot {
-  const endpoints: EndpointEntry[] = [];
-  const bridges: (SnapshotEntry<BridgeRecord> & { bridgeId: string })[] = [];
-  const routes: (SnapshotEntry<RouteRecord> & { routeId: string })[] = [];
-  const drains = new Map<string, DrainRecord>();
+  const state = new RegistryContents(layout);
+  const leases = new Map<string, string>();
   const skipped: { key: string; reason: string }[] = [];
-
   for (const kv of kvs) {
-    const key = kv.key.toString();
-    const lease = kv.lease ?? '0';
-    const parsed = layout.parse(key);
-    if (!parsed) {
-      skipped.push({ key, reason: 'key is not part of the wharf key layout' });
+    const decoded = decodeRegistryEntry(layout, kv.key, kv.value);
+    if (!decoded.ok) {
+      skipped.push({ key: decoded.rejected.key, reason: decoded.rejected.reason });
       continue;
     }
-    const take = <T>(decoded: DecodeResult<T>): T | undefined => {
-      if (decoded.ok) return decoded.record;
-      skipped.push({ key, reason: decoded.error.message });
-      return undefined;
-    };
-    switch (parsed.kind) {
-      case 'endpoint': {
-        const record = take(decodeEndpointRecord(kv.value));
-        if (record)
-          endpoints.push({ key, record, lease, service: parsed.service, instanceId: parsed.instanceId });
-        break;
-      }
-      case 'bridge': {
-        const record = take(decodeBridgeRecord(kv.value));
-        if (record) bridges.push({ key, record, lease, bridgeId: parsed.bridgeId });
-        break;
-      }
-      case 'route': {
-        const record = take(decodeRouteRecord(kv.value));
-        if (record) routes.push({ key, record, lease, routeId: parsed.routeId });
-        break;
-      }
-      case 'drain': {
-        const record = take(decodeDrainRecord(kv.value));
-        if (record) drains.set(parsed.instanceId, record);
-        break;
-      }
-    }
+    state.set(decoded.entry);
+    leases.set(kv.key, kv.lease ?? '0');
+  }
+  const lease = (key: string) => leases.get(key) ?? '0';
+  const endpoints: EndpointEntry[] = [];
+  for (const [key, record] of state.endpoints) {
+    const parsed = layout.parse(key);
+    if (parsed?.kind === 'endpoint')
+      endpoints.push({
+        key,
+        record,
+        lease: lease(key),
+        service: parsed.service,
+        instanceId: parsed.instanceId,
+      });
+  }
+  const bridges: (SnapshotEntry<BridgeRecord> & { bridgeId: string })[] = [];
+  for (const [key, record] of state.bridges) {
+    const parsed = layout.parse(key);
+    if (parsed?.kind === 'bridge')
+      bridges.push({ key, record, lease: lease(key), bridgeId: parsed.bridgeId });
+  }
+  const routes: (SnapshotEntry<RouteRecord> & { routeId: string })[] = [];
+  for (const [key, record] of state.routes) {
+    const parsed = layout.parse(key);
+    if (parsed?.kind === 'route') routes.push({ key, record, lease: lease(key), routeId: parsed.routeId });
   }
   endpoints.sort((a, b) => compare(a.service, b.service) || compare(a.instanceId, b.instanceId));
   bridges.sort((a, b) => compare(a.bridgeId, b.bridgeId));
   routes.sort((a, b) => compare(a.routeId, b.routeId));
-  return { revision, endpoints, bridges, routes, drains, skipped };
+  const drainOf = (instanceId: string) => state.drains.get(layout.drainKey(instanceId));
+  return { revision, state, endpoints, bridges, routes, drainOf, skipped };
 }
 
 export function compare(a: string, b: string): number {

@@ -87,5 +87,8 @@ describe('buildRouteView', () => {
     );
     expect(text).toContain('10.0.0.5:1002 draining');
     expect(text).toContain('10.0.0.5:2001 draining (operator)');
+    expect(text.split('\n').find((line) => line.startsWith('admin.example.com'))).toContain(
+      'no serving endpoint (503)',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import type { EndpointRecord, KeyLayout, RegistryState } from '@wharf/core';
+import type { EndpointRecord, KeyLayout } from '@wharf/core';
 import { RouteTableBuilder } from '@wharf/edge';
 import { compare, type RegistrySnapshot } from './registry-snapshot.js';
 
@@ -7,11 +7,12 @@ export interface RouteViewEndpoint {
   readonly id: string;
   readonly address: string;
   readonly port: number;
+  /** Serving or draining by core's `isServing`: an operator drain makes it draining at once. */
   readonly state: EndpointRecord['state'];
   readonly weight: number;
   /** An operator drain exists for this instance: the edge sends it nothing new, whatever its record says. */
   readonly operatorDrain: boolean;
-  /** The edge sends it new requests: serving with a weight above 0. */
+  /** The edge sends it new requests: serving, with a weight above 0. */
   readonly routable: boolean;
 }
 
@@ -29,21 +30,12 @@ export interface RouteViewEntry {
 /**
  * Host + path prefix → endpoints, exactly as the edge routes them: the registry is run through the
  * edge's own `RouteTableBuilder` (label routes, operator routes, path normalisation, wildcard
- * hosts, refused addresses, operator drains), then annotated with where each route comes from.
- * Hosts in order, longest prefix
- * first (the order the edge matches in).
+ * hosts, refused addresses, operator drains through core's `isServing`), then annotated with
+ * where each route comes from. Hosts in order, longest prefix first (the order the edge matches in).
  */
 export function buildRouteView(snapshot: RegistrySnapshot, layout: KeyLayout): RouteViewEntry[] {
-  const state: RegistryState = {
-    endpoints: new Map(snapshot.endpoints.map((entry) => [entry.key, entry.record])),
-    bridges: new Map(snapshot.bridges.map((entry) => [entry.key, entry.record])),
-    routes: new Map(snapshot.routes.map((entry) => [entry.key, entry.record])),
-    drains: new Map([...snapshot.drains].map(([instanceId, drain]) => [layout.drainKey(instanceId), drain])),
-    certificates: new Map(),
-    challenges: new Map(),
-  };
-  const table = RouteTableBuilder.fromState(state, snapshot.revision, layout).describe();
-  const records = state.endpoints;
+  const table = RouteTableBuilder.fromState(snapshot.state, snapshot.revision, layout).describe();
+  const records = snapshot.state.endpoints;
 
   const entries: RouteViewEntry[] = [];
   for (const { host, routes } of table.hosts) {

@@ -1,5 +1,12 @@
-import { createLogger, type Env, EtcdUnavailableError, WharfError } from '@wharf/core';
-import { type ConnectionFlags, readCliConfig } from './cli-config.js';
+import {
+  type CommonConfig,
+  createLogger,
+  type Env,
+  EtcdUnavailableError,
+  type ExitCodes,
+  WharfError,
+} from '@wharf/core';
+import type { ConnectionFlags } from './cli-config.js';
 import { EXIT } from './cli-error.js';
 import type { CommandContext } from './command-context.js';
 import { createCliEtcdClient, type EtcdClient } from './etcd-session.js';
@@ -14,23 +21,24 @@ export interface CommandEnvironment {
   readonly env: Env;
   readonly stdout: NodeJS.WriteStream;
   readonly stderr: NodeJS.WriteStream;
-  readonly signal: AbortSignal;
 }
 
+export type Command = (context: CommandContext, signal: AbortSignal) => Promise<void>;
+
 /**
- * Builds a command's context (config → logger → etcd client → output), runs it, and turns any
- * failure into one line on stderr and an exit status: 2 when etcd could not be reached, 1 for
- * everything else (bad flags or env, unknown ids). The client is always closed.
+ * Builds a command's context (logger → etcd client → output) from the validated config, runs the
+ * command, and always closes the client. Failures are left to `reportFailure`.
  */
 export async function runCommand(
+  config: CommonConfig,
   flags: GlobalFlags,
   environment: CommandEnvironment,
-  command: (context: CommandContext, signal: AbortSignal) => Promise<void>,
-): Promise<number> {
-  const { env, stdout, stderr, signal } = environment;
+  command: Command,
+  signal: AbortSignal,
+): Promise<void> {
+  const { env, stdout, stderr } = environment;
   let client: EtcdClient | undefined;
   try {
-    const config = readCliConfig(flags, env);
     const logger = await createLogger(config.log, 'wharf');
     client = createCliEtcdClient(config.etcd);
     const palette = createPalette(
@@ -57,14 +65,24 @@ export async function runCommand(
       },
       signal,
     );
-    return EXIT.ok;
-  } catch (error) {
-    stderr.write(`wharf: ${error instanceof Error ? error.message : String(error)}\n`);
-    if (error instanceof EtcdUnavailableError) return EXIT.etcdUnavailable;
-    if (error instanceof WharfError) return EXIT.failure;
-    if (stderr.isTTY !== true || env.WHARF_DEBUG) stderr.write(`${(error as Error)?.stack ?? ''}\n`);
-    return EXIT.failure;
   } finally {
     client?.close();
   }
+}
+
+/**
+ * One line on stderr and the exit status scripts branch on: 2 when etcd could not be reached, 1
+ * for everything else (unknown ids, refused writes). Unexpected errors also show their stack.
+ */
+export function reportFailure(
+  error: unknown,
+  environment: Omit<CommandEnvironment, 'stdout'>,
+  codes: ExitCodes,
+): number {
+  const { env, stderr } = environment;
+  stderr.write(`wharf: ${error instanceof Error ? error.message : String(error)}\n`);
+  if (error instanceof EtcdUnavailableError) return EXIT.etcdUnavailable;
+  if (error instanceof WharfError) return codes.failure;
+  if (stderr.isTTY !== true || env.WHARF_DEBUG) stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+  return codes.failure;
 }

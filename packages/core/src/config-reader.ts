@@ -1,11 +1,20 @@
-import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
+import {
+  booleanSetting,
+  durationSetting,
+  integerSetting,
+  listSetting,
+  oneOfSetting,
+  parseSetting,
+  type Setting,
+} from './settings.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /**
- * Reads and validates environment variables once, at start. Every failure is a `ConfigError`
- * whose message is one line naming the variable, the value and what was expected.
+ * Reads and validates environment variables once, at start, each through a zod `Setting` (the
+ * same ones container labels go through). Every failure is a `ConfigError` whose message is one
+ * line naming the variable, the value and what was expected.
  * This is the only place in wharf that looks at the environment it is given.
  */
 export class ConfigReader {
@@ -28,53 +37,33 @@ export class ConfigReader {
   }
 
   oneOf<const T extends string>(name: string, choices: readonly T[], fallback: T): T {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    if (!(choices as readonly string[]).includes(value))
-      throw new ConfigError(name, value, `one of ${choices.join(', ')}`);
-    return value as T;
+    return this.setting(name, oneOfSetting(choices), fallback);
   }
 
   boolean(name: string, fallback: boolean): boolean {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    if (/^(true|1|yes|on)$/i.test(value)) return true;
-    if (/^(false|0|no|off)$/i.test(value)) return false;
-    throw new ConfigError(name, value, 'true or false');
+    return this.setting(name, booleanSetting(), fallback);
   }
 
-  integer(name: string, fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    const number = Number(value);
-    if (!/^-?\d+$/.test(value) || number < min || number > max) {
-      throw new ConfigError(name, value, `a whole number from ${min} to ${max}`);
-    }
-    return number;
+  integer(name: string, fallback: number, bounds: { min?: number; max?: number } = {}): number {
+    return this.setting(name, integerSetting(bounds), fallback);
   }
 
   /** Milliseconds, from `500ms`, `2s`, `1m` or a bare number of seconds. */
-  duration(name: string, fallbackMs: number, { minMs = 0, maxMs = 24 * 3_600_000 } = {}): number {
-    const value = this.raw(name);
-    if (value === undefined) return fallbackMs;
-    const ms = parseDuration(value);
-    if (ms === undefined || ms < minMs || ms > maxMs) {
-      throw new ConfigError(
-        name,
-        value,
-        `a duration such as 500ms, 10s or 1m, from ${minMs}ms to ${maxMs}ms`,
-      );
-    }
-    return ms;
+  duration(name: string, fallbackMs: number, bounds: { minMs?: number; maxMs?: number } = {}): number {
+    return this.setting(name, durationSetting(bounds), fallbackMs);
   }
 
   list(name: string, fallback: readonly string[] = []): string[] {
+    return this.setting(name, listSetting(), [...fallback]);
+  }
+
+  /** The variable read through `setting`, or `fallback` when it is unset. */
+  setting<T>(name: string, setting: Setting<T>, fallback: T): T {
     const value = this.raw(name);
-    if (value === undefined) return [...fallback];
-    return value
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item !== '');
+    if (value === undefined) return fallback;
+    const parsed = parseSetting(setting, value);
+    if (!parsed.ok) throw new ConfigError(name, value, parsed.expected);
+    return parsed.value;
   }
 
   /** `host:port`, `:port` or `port`; the host defaults to `defaultHost`. */

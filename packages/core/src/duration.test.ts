@@ -15,8 +15,12 @@ describe('durations', () => {
       expect(parseDuration(bad)).toBeUndefined();
   });
 
-  it('formats whole seconds as seconds', () => {
+  it('formats in the largest whole unit', () => {
     expect(formatDuration(2_000)).toBe('2s');
     expect(formatDuration(250)).toBe('250ms');
+    expect(formatDuration(90_000)).toBe('90s');
+    expect(formatDuration(300_000)).toBe('5m');
+    expect(formatDuration(3_600_000)).toBe('1h');
+    expect(formatDuration(0)).toBe('0ms');
   });
 });

@@ -14,7 +14,14 @@ export function parseDuration(text: string): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
+/** The largest whole unit: `250ms`, `10s`, `5m`, `1h`. */
 export function formatDuration(ms: number): string {
-  if (ms % 1_000 !== 0) return `${ms}ms`;
-  return `${ms / 1_000}s`;
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+  ] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
 }

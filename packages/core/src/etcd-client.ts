@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { ConsecutiveBreaker, circuitBreaker, handleWhen, retry } from 'cockatiel';
-import { Etcd3, type IOptions, isRecoverableError } from 'etcd3';
+import { createRequire } from 'node:module';
+import type { Etcd3, IOptions } from 'etcd3';
 import type { EtcdConfig } from './common-config.js';
 
-/** The etcd client every wharf program uses (etcd3's). */
+/** The full etcd v3 client (gRPC) that the edge and the CLI use. */
 export type EtcdClient = Etcd3;
+
+const require = createRequire(import.meta.url);
 
 export interface EtcdClientOptions {
   /** Deadline for unary calls, in ms. Streams (watch, keep-alive) have none. */
@@ -23,7 +25,12 @@ export interface EtcdClientOptions {
  * the client is set to fail fast: a short call deadline, one retry on another endpoint, and a
  * per-endpoint breaker that tries again after a second.
  */
-export function createEtcdClient(config: EtcdConfig, options: EtcdClientOptions = {}): Etcd3 {
+export function createEtcdClient(config: EtcdConfig, options: EtcdClientOptions = {}): EtcdClient {
+  // Loaded on first use, not with @wharf/core: etcd3, grpc-js and protobufjs cost a process about
+  // 17 MB, which a program that reaches etcd another way (the bridge) never pays.
+  const { Etcd3, isRecoverableError } = require('etcd3') as typeof import('etcd3');
+  const { ConsecutiveBreaker, circuitBreaker, handleWhen, retry } =
+    require('cockatiel') as typeof import('cockatiel');
   const callTimeoutMs = options.callTimeoutMs ?? 5_000;
   const clientOptions: IOptions = {
     hosts: [...config.endpoints],

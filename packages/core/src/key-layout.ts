@@ -89,6 +89,12 @@ export class KeyLayout {
     return `${this.acme}${section}/${assertValidName(`acme ${section} name`, name)}`;
   }
 
+  /** The drain key (`wharf drain`) of the endpoint stored under `endpointKey`; undefined for other keys. */
+  drainKeyOf(endpointKey: string): string | undefined {
+    const parsed = this.parse(endpointKey);
+    return parsed?.kind === 'endpoint' ? this.drainKey(parsed.instanceId) : undefined;
+  }
+
   /** What a key under the prefix names, or `undefined` for keys wharf does not own or that are malformed. */
   parse(key: string): ParsedKey | undefined {
     if (!key.startsWith(this.root)) return undefined;

@@ -1,7 +1,9 @@
-import { type Etcd3, type IKeyValue, Range } from 'etcd3';
+import type { EtcdClient } from './etcd-client.js';
+import { type EtcdStore, prefixEnd, type StoredKeyValue } from './etcd-store.js';
+import { toEtcdStore } from './etcd3-store.js';
 
 export interface PrefixListing {
-  readonly kvs: IKeyValue[];
+  readonly kvs: StoredKeyValue[];
   /** The etcd revision every page was read at. */
   readonly revision: number;
 }
@@ -14,22 +16,22 @@ const PAGE_SIZE = 500;
  * consistent snapshot however large the registry grows.
  */
 export async function listPrefix(
-  client: Etcd3,
+  client: EtcdClient | EtcdStore,
   prefix: string,
   signal?: AbortSignal,
 ): Promise<PrefixListing> {
-  const end = Range.prefix(prefix).end;
-  const kvs: IKeyValue[] = [];
-  let start = Buffer.from(prefix);
-  let revision: string | undefined;
+  const store = toEtcdStore(client);
+  const end = prefixEnd(prefix);
+  const kvs: StoredKeyValue[] = [];
+  let start = prefix;
+  let revision: number | undefined;
   for (;;) {
-    const page = client.getAll().inRange({ start, end }).limit(PAGE_SIZE);
-    if (revision !== undefined) page.revision(revision);
-    const response = await page.exec();
-    revision ??= response.header.revision;
-    kvs.push(...response.kvs);
-    const last = response.kvs.at(-1);
-    if (!response.more || !last || signal?.aborted) return { kvs, revision: Number(revision) };
-    start = Buffer.concat([last.key, Buffer.from([0])]);
+    const page = await store.range(start, { end, limit: PAGE_SIZE, revision });
+    revision ??= page.revision;
+    kvs.push(...page.kvs);
+    const last = page.kvs.at(-1);
+    if (!page.more || !last || signal?.aborted) return { kvs, revision };
+    // The smallest key after the last one read.
+    start = `${last.key}\u0000`;
   }
 }

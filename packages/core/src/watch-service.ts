@@ -1,17 +1,18 @@
-import type { Etcd3 } from 'etcd3';
 import type { CommonConfig, EtcdConfig } from './common-config.js';
-import { createEtcdClient } from './etcd-client.js';
+import { createEtcdClient, type EtcdClient } from './etcd-client.js';
+import type { EtcdStore } from './etcd-store.js';
 import { KeyLayout } from './key-layout.js';
 import type { Logger } from './logger.js';
 import { assertValidName } from './names.js';
 import { type EndpointRecord, encodeRecord } from './records.js';
-import { type RegistryChange, type RegistryState, ServiceWatcher } from './service-watcher.js';
+import { ServiceWatcher } from './service-watcher.js';
+import { isServing } from './serving.js';
 
 export interface WatchServiceOptions {
   /** Ends the iteration (cleanly, without throwing) when it aborts. */
   readonly signal: AbortSignal;
   /** An etcd client to use; it is left open. Without one, a client is made from `config` and closed at the end. */
-  readonly client?: Etcd3;
+  readonly client?: EtcdClient | EtcdStore;
   /** etcd settings, or a whole `loadCommonConfig(process.env)` result (which also supplies the key layout). */
   readonly config?: EtcdConfig | CommonConfig;
   /** Key layout; defaults to the config's, else `/wharf`. */
@@ -25,8 +26,9 @@ export interface WatchServiceOptions {
  * yielded are not repeated, and a consumer that falls behind gets the latest set rather than a
  * backlog. etcd outages are ridden out inside (the last set stands until etcd is back).
  *
- * "Serving" means the record's state is `serving` and no operator drain (`wharf drain`) exists
- * for it: a drain takes effect here at once, before the bridge rewrites the record.
+ * It watches only that service's keys and the operator drains, whatever else the registry holds.
+ * "Serving" is core's `isServing`: the record says `serving` and no operator drain (`wharf
+ * drain`) exists for it — a drain takes effect here at once, before the bridge rewrites the record.
  */
 export function watchService(service: string, options: WatchServiceOptions): AsyncIterable<EndpointRecord[]> {
   assertValidName('service name', service);
@@ -43,9 +45,9 @@ async function* iterate(service: string, options: WatchServiceOptions): AsyncGen
   const ownClient = options.client
     ? undefined
     : createEtcdClient(common ? common.etcd : (config as EtcdConfig));
-  const client = options.client ?? (ownClient as Etcd3);
+  const client = options.client ?? (ownClient as EtcdClient);
 
-  // Our own controller, so that a consumer breaking out of the loop also stops the watcher.
+  // Our own controller, so that a consumer breaking out of the loop also stops the watchers.
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   options.signal.addEventListener('abort', onAbort, { once: true });
@@ -56,21 +58,34 @@ async function* iterate(service: string, options: WatchServiceOptions): AsyncGen
   let wake: (() => void) | undefined;
   stop.signal.addEventListener('abort', () => wake?.(), { once: true });
 
-  const watcher = new ServiceWatcher({
-    client,
-    layout,
-    ...(options.logger ? { logger: options.logger } : {}),
-    onUpdate: ({ reset, changes, state }) => {
-      if (!reset && !changes.some((change) => concerns(change, service))) return;
-      const endpoints = servingEndpoints(state, service, layout);
-      const fingerprint = endpoints.map(encodeRecord).join('\n');
-      if (fingerprint === lastYielded) return;
-      lastYielded = fingerprint;
-      pending = endpoints;
-      wake?.();
-    },
-  });
-  const running = stop.signal.aborted ? Promise.resolve() : watcher.run(stop.signal);
+  const recompute = () => {
+    if (!endpoints.synced || !drains.synced) return;
+    const serving: EndpointRecord[] = [];
+    for (const [key, record] of endpoints.state.endpoints) {
+      const drainKey = layout.drainKeyOf(key);
+      if (isServing(record, drainKey !== undefined && drains.state.drains.has(drainKey)))
+        serving.push(record);
+    }
+    serving.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const fingerprint = serving.map(encodeRecord).join('\n');
+    if (fingerprint === lastYielded) return;
+    lastYielded = fingerprint;
+    pending = serving;
+    wake?.();
+  };
+  const watcher = (prefix: string) =>
+    new ServiceWatcher({
+      client,
+      layout,
+      prefix,
+      ...(options.logger ? { logger: options.logger } : {}),
+      onUpdate: recompute,
+    });
+  const endpoints = watcher(layout.serviceKeys(service));
+  const drains = watcher(layout.drains);
+  const running = stop.signal.aborted
+    ? Promise.resolve()
+    : Promise.all([endpoints.run(stop.signal), drains.run(stop.signal)]);
 
   try {
     while (!stop.signal.aborted) {
@@ -81,9 +96,9 @@ async function* iterate(service: string, options: WatchServiceOptions): AsyncGen
         wake = undefined;
         continue;
       }
-      const endpoints = pending;
+      const serving = pending;
       pending = undefined;
-      yield endpoints;
+      yield serving;
     }
   } finally {
     options.signal.removeEventListener('abort', onAbort);
@@ -91,21 +106,4 @@ async function* iterate(service: string, options: WatchServiceOptions): AsyncGen
     await running;
     ownClient?.close();
   }
-}
-
-function concerns(change: RegistryChange, service: string): boolean {
-  if (change.kind === 'endpoint') return change.parsed.service === service;
-  if (change.kind === 'drain') return (change.current ?? change.previous)?.service === service;
-  return false;
-}
-
-function servingEndpoints(state: RegistryState, service: string, layout: KeyLayout): EndpointRecord[] {
-  const prefix = layout.serviceKeys(service);
-  const serving: EndpointRecord[] = [];
-  for (const [key, record] of state.endpoints) {
-    if (!key.startsWith(prefix) || record.state !== 'serving') continue;
-    if (state.drains.has(`${layout.drains}${key.slice(prefix.length)}`)) continue;
-    serving.push(record);
-  }
-  return serving.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

@@ -2,9 +2,7 @@ import {
   type AcmeLockRecord,
   type AcmeStatusRecord,
   type CertificateRecord,
-  decodeAcmeLockRecord,
-  decodeAcmeStatusRecord,
-  decodeCertificateRecord,
+  decodeRegistryEntry,
   type KeyLayout,
   listPrefix,
 } from '@wharf/core';
@@ -58,18 +56,18 @@ export function buildCertificateView(
   const statuses = new Map<string, AcmeStatusRecord>();
   const skipped: { key: string; reason: string }[] = [];
   for (const kv of kvs) {
-    const key = kv.key.toString();
-    const parsed = layout.parse(key);
-    if (parsed?.kind === 'certificate') {
-      const decoded = decodeCertificateRecord(kv.value);
-      if (decoded.ok) records.set(parsed.name, { key, record: decoded.record });
-      else skipped.push({ key, reason: decoded.error.message });
-    } else if (parsed?.kind === 'acme' && parsed.section === 'locks') {
-      const decoded = decodeAcmeLockRecord(kv.value);
-      if (decoded.ok) locks.set(parsed.name, decoded.record);
-    } else if (parsed?.kind === 'acme' && parsed.section === 'status') {
-      const decoded = decodeAcmeStatusRecord(kv.value);
-      if (decoded.ok) statuses.set(parsed.name, decoded.record);
+    const decoded = decodeRegistryEntry(layout, kv.key.toString(), kv.value);
+    if (!decoded.ok) {
+      skipped.push({ key: decoded.rejected.key, reason: decoded.rejected.reason });
+      continue;
+    }
+    const { entry } = decoded;
+    if (entry.kind === 'certificate') {
+      records.set(entry.parsed.name, { key: entry.key, record: entry.record });
+    } else if (entry.kind === 'acme' && entry.parsed.section === 'locks') {
+      locks.set(entry.parsed.name, entry.record as AcmeLockRecord);
+    } else if (entry.kind === 'acme' && entry.parsed.section === 'status') {
+      statuses.set(entry.parsed.name, entry.record as AcmeStatusRecord);
     }
   }
   const names = new Set([...records.keys(), ...locks.keys(), ...statuses.keys()]);

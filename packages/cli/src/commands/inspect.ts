@@ -1,4 +1,4 @@
-import type { BridgeRecord, DrainRecord, EndpointRecord } from '@wharf/core';
+import { type BridgeRecord, type DrainRecord, type EndpointRecord, isServing } from '@wharf/core';
 import { NotFoundError } from '../cli-error.js';
 import type { CommandContext } from '../command-context.js';
 import { etcdCall } from '../etcd-session.js';
@@ -18,6 +18,8 @@ export interface Inspection {
   readonly record: EndpointRecord | BridgeRecord;
   readonly lease: LeaseInfo | null;
   readonly drain: DrainRecord | null;
+  /** Endpoints: whether it takes new requests (core's `isServing`: its state and any operator drain). */
+  readonly serving?: boolean;
 }
 
 /** `wharf inspect <id>`: the full record of an endpoint (or bridge), its key and its lease. */
@@ -45,12 +47,14 @@ export async function inspectCommand(context: CommandContext, id: string): Promi
       grantedTtlSeconds: Number(response.grantedTTL),
     };
   }
+  const drain = endpoint ? (snapshot.drainOf(id) ?? null) : null;
   const inspection: Inspection = {
     kind: endpoint ? 'endpoint' : 'bridge',
     key: found.key,
     record: found.record,
     lease,
-    drain: endpoint ? (snapshot.drains.get(id) ?? null) : null,
+    drain,
+    ...(endpoint ? { serving: isServing(endpoint.record, drain !== null) } : {}),
   };
   context.write(
     context.json ? `${JSON.stringify(inspection, null, 2)}\n` : renderInspection(inspection, context.palette),

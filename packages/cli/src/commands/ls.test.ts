@@ -22,7 +22,7 @@ describe('ls rendering', () => {
     const lines = renderLs(snapshot, undefined, plain, NOW).split('\n');
     expect(lines[0]).toMatch(/^SERVICE\s+INSTANCE\s+ADDRESS\s+STATE\s+HEALTH\s+NODE\s+AGE\s+ROUTES$/);
     expect(lines[1]).toMatch(
-      /^api\s+h:api-1:80\s+\[fd00::1\]:81\s+serving \(drain requested: kernel\)\s+passing http GET \/health\s+host1\s+30s\s+-$/,
+      /^api\s+h:api-1:80\s+\[fd00::1\]:81\s+draining \(operator: kernel\)\s+passing http GET \/health\s+host1\s+30s\s+-$/,
     );
     expect(lines[2]).toMatch(/^web\s+h:web-2:80\s+10\.0\.0\.5:32768\s+serving\s+.*\s+web\.example\.com\/$/);
     expect(lines[3]).toMatch(/^\s+www\.example\.com\/$/);

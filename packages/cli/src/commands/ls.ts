@@ -1,7 +1,8 @@
+import { formatHostPort } from '@wharf/core';
 import type { CommandContext } from '../command-context.js';
 import { etcdCall } from '../etcd-session.js';
 import { type RegistrySnapshot, readRegistrySnapshot } from '../registry-snapshot.js';
-import { formatAddress, formatAge, formatHealth, formatRoute, formatState } from '../render/format.js';
+import { formatAge, formatHealth, formatRoute, formatState } from '../render/format.js';
 import type { Palette } from '../render/palette.js';
 import { renderTable } from '../render/table.js';
 import { reportSkipped } from '../report-skipped.js';
@@ -25,7 +26,7 @@ export function lsJson(snapshot: RegistrySnapshot, service: string | undefined):
   const rows = selectEndpoints(snapshot, service).map(({ key, record, instanceId }) => ({
     key,
     record,
-    drain: snapshot.drains.get(instanceId) ?? null,
+    drain: snapshot.drainOf(instanceId) ?? null,
   }));
   return `${JSON.stringify(rows, null, 2)}\n`;
 }
@@ -45,8 +46,8 @@ export function renderLs(
   const rows = entries.map(({ record, instanceId }) => [
     record.service,
     instanceId,
-    formatAddress(record),
-    formatState(record.state, snapshot.drains.get(instanceId), palette),
+    formatHostPort(record.address, record.port),
+    formatState(record.state, snapshot.drainOf(instanceId), palette),
     formatHealth(record.health, palette),
     record.node,
     formatAge(record.registeredAt, now),

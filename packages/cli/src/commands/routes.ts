@@ -1,7 +1,7 @@
+import { formatHostPort } from '@wharf/core';
 import type { CommandContext } from '../command-context.js';
 import { etcdCall } from '../etcd-session.js';
 import { readRegistrySnapshot } from '../registry-snapshot.js';
-import { formatAddress } from '../render/format.js';
 import type { Palette } from '../render/palette.js';
 import { renderTable } from '../render/table.js';
 import { reportSkipped } from '../report-skipped.js';
@@ -20,7 +20,7 @@ export async function routesCommand(context: CommandContext): Promise<void> {
 }
 
 function endpointLine(endpoint: RouteViewEndpoint, palette: Palette): string {
-  const address = formatAddress(endpoint);
+  const address = formatHostPort(endpoint.address, endpoint.port);
   if (endpoint.routable) return `${address} ${palette.green('serving')}`;
   if (endpoint.state === 'draining') {
     return palette.dim(`${address} draining${endpoint.operatorDrain ? ' (operator)' : ''}`);

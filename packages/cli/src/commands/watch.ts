@@ -1,8 +1,13 @@
-import { type EndpointRecord, type RegistryChange, ServiceWatcher } from '@wharf/core';
+import {
+  type EndpointRecord,
+  formatHostPort,
+  isServing,
+  type RegistryChange,
+  ServiceWatcher,
+} from '@wharf/core';
 import type { CommandContext } from '../command-context.js';
 import { etcdCall } from '../etcd-session.js';
 import { compare } from '../registry-snapshot.js';
-import { formatAddress } from '../render/format.js';
 import type { Palette } from '../render/palette.js';
 
 export type WatchEventKind = 'add' | 'drain' | 'update' | 'remove' | 'operator-drain' | 'operator-undrain';
@@ -19,21 +24,27 @@ export interface WatchEvent {
   readonly reason?: string;
 }
 
-/** What one registry change means to an operator, or undefined when it is not about `service`. */
+/**
+ * What one registry change means to an operator, or undefined when it is not about `service`.
+ * `drain` is an endpoint that stopped serving by core's `isServing` (`drained` says whether an
+ * operator drain exists for an instance); `wharf drain` itself shows as `operator-drain`.
+ */
 export function describeChange(
   change: RegistryChange,
   service: string | undefined,
   at: string,
+  drained: (instanceId: string) => boolean = () => false,
 ): WatchEvent | undefined {
   if (change.kind === 'endpoint') {
     if (service !== undefined && change.parsed.service !== service) return undefined;
     const { current, previous } = change;
     const record = (current ?? previous) as EndpointRecord;
+    const operatorDrain = drained(change.parsed.instanceId);
     const event: WatchEventKind = !current
       ? 'remove'
       : !previous
         ? 'add'
-        : previous.state === 'serving' && current.state === 'draining'
+        : isServing(previous, operatorDrain) && !isServing(current, operatorDrain)
           ? 'drain'
           : 'update';
     return {
@@ -74,7 +85,7 @@ export function renderWatchLine(event: WatchEvent, palette: Palette): string {
   const colour = palette[EVENT_COLOURS[event.event]] as (text: string) => string;
   const time = event.at.slice(11, 19);
   const parts = [palette.dim(time), colour(event.event.padEnd(16)), event.service, event.id];
-  if (event.record) parts.push(formatAddress(event.record), event.record.state);
+  if (event.record) parts.push(formatHostPort(event.record.address, event.record.port), event.record.state);
   if (event.reason) parts.push(`(${event.reason})`);
   return `${parts.join(' ')}\n`;
 }
@@ -103,14 +114,15 @@ export async function watchCommand(
     client,
     layout: config.layout,
     logger: context.logger,
-    onUpdate: ({ changes }) => {
+    onUpdate: ({ changes, state }) => {
       const first = initial;
       initial = false;
       if (first && options.changesOnly) return;
       const at = new Date(context.now()).toISOString();
+      const drained = (instanceId: string) => state.drains.has(config.layout.drainKey(instanceId));
       const events: WatchEvent[] = [];
       for (const change of changes) {
-        const event = describeChange(change, service, at);
+        const event = describeChange(change, service, at, drained);
         if (event) events.push(event);
       }
       if (first) events.sort((a, b) => compare(a.service, b.service) || compare(a.id, b.id));

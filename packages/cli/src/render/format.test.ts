@@ -1,6 +1,6 @@
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { formatAddress, formatAge, formatState } from './format.js';
+import { formatAge, formatState } from './format.js';
 import { colourEnabled, createPalette } from './palette.js';
 import { renderTable } from './table.js';
 
@@ -19,15 +19,10 @@ describe('formatting', () => {
     expect(formatAge(undefined, NOW)).toBe('-');
   });
 
-  it('brackets IPv6 addresses', () => {
-    expect(formatAddress({ address: '10.0.0.5', port: 80 })).toBe('10.0.0.5:80');
-    expect(formatAddress({ address: 'fd00::5', port: 80 })).toBe('[fd00::5]:80');
-  });
-
-  it('shows operator drains next to the state, before and after the bridge applies them', () => {
+  it('shows an operator drain as draining at once, before and after the bridge applies it', () => {
     expect(formatState('serving', undefined, plain)).toBe('serving');
     const drain = { v: 1 as const, service: 'web', reason: 'kernel', at: '2026-01-02T03:04:05Z' };
-    expect(formatState('serving', drain, plain)).toBe('serving (drain requested: kernel)');
+    expect(formatState('serving', drain, plain)).toBe('draining (operator: kernel)');
     expect(formatState('draining', drain, plain)).toBe('draining (operator: kernel)');
   });
 

@@ -1,4 +1,4 @@
-import type { DrainRecord, EndpointRecord, HttpRoute } from '@wharf/core';
+import { type DrainRecord, type EndpointRecord, type HttpRoute, isServing } from '@wharf/core';
 import type { Palette } from './palette.js';
 
 /** `12s`, `5m`, `3h`, `2d` since an ISO time; `-` when the time is missing or unreadable. */
@@ -19,32 +19,25 @@ export function formatSpan(ms: number): string {
   return `${Math.floor(hours / 24)}d`;
 }
 
-/** `address:port`, with IPv6 literals in brackets as in a URL. */
-export function formatAddress(record: Pick<EndpointRecord, 'address' | 'port'>): string {
-  return record.address.includes(':')
-    ? `[${record.address}]:${record.port}`
-    : `${record.address}:${record.port}`;
-}
-
 export function formatRoute(route: HttpRoute): string {
   return `${route.host}${route.pathPrefix}`;
 }
 
 /**
- * The state column: the record's own state, and an operator drain when there is one — shown
- * even before the bridge has rewritten the record, so `wharf drain` is visible at once.
+ * The state column: serving or draining by core's `isServing` — an operator drain makes an
+ * endpoint draining at once, whether or not its bridge has rewritten the record — and the
+ * drain's reason when an operator asked for it.
  */
 export function formatState(
   state: EndpointRecord['state'],
   drain: DrainRecord | undefined,
   palette: Palette,
 ): string {
-  const base = state === 'serving' ? palette.green('serving') : palette.yellow('draining');
+  const base = isServing({ state }, drain !== undefined)
+    ? palette.green('serving')
+    : palette.yellow('draining');
   if (!drain) return base;
-  const reason = drain.reason ? `: ${drain.reason}` : '';
-  return state === 'serving'
-    ? `${base} ${palette.yellow(`(drain requested${reason})`)}`
-    : `${base} ${palette.dim(`(operator${reason})`)}`;
+  return `${base} ${palette.dim(`(operator${drain.reason ? `: ${drain.reason}` : ''})`)}`;
 }
 
 export function formatHealth(health: EndpointRecord['health'], palette: Palette): string {
