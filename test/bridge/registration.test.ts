@@ -182,20 +182,23 @@ describe('wharf-bridge registers Docker containers (host mode)', () => {
     await eventually(async () => expect(await registry.keysOf(bridgeId, service)).toHaveLength(2));
     await first.kill('SIGKILL');
     await containers.remove(`${name}-gone`);
-    // A leftover without any lease, as an older version or a hand edit might leave.
-    const orphanKey = `/wharf/services/${service}/${node}:orphan:8080`;
-    const orphan = { ...(await registry.record(key)), id: `${node}:orphan:8080` };
-    await registry.client.put(orphanKey).value(JSON.stringify(orphan));
+    // A key on no lease names this bridge, but no lease of it carries the key: it is an
+    // operator's hand-written record, and a bridge reads (and deletes) only what its leases hold.
+    const handWrittenKey = `/wharf/services/${service}/${node}:by-hand:8080`;
+    const handWritten = { ...(await registry.record(key)), id: `${node}:by-hand:8080` };
+    await registry.client.put(handWrittenKey).value(JSON.stringify(handWritten));
     // Someone else's key is never touched.
     const foreignKey = `/wharf/services/${service}/other:web:8080`;
-    await registry.client.put(foreignKey).value(JSON.stringify({ ...orphan, bridge: 'other-bridge' }));
+    await registry.client.put(foreignKey).value(JSON.stringify({ ...handWritten, bridge: 'other-bridge' }));
 
-    startBridge({ WHARF_TTL: '60s' });
+    const second = startBridge({ WHARF_TTL: '60s' });
     await eventually(async () => {
       const keys = await registry.keysOf(bridgeId, service);
-      expect(keys).toEqual([key]);
+      expect(keys).toEqual([handWrittenKey, key].sort());
     });
+    // Gone at once, not when the killed run's 60 s lease expires.
     expect(await registry.record(goneKey)).toBeUndefined();
+    expect(second.find('registry read back')[0]).toMatchObject({ earlierLeases: 1 });
     expect(await registry.record(foreignKey)).toBeDefined();
     // The surviving key now lives on the new bridge's lease.
     const [endpointKv, bridgeKv] = await Promise.all([

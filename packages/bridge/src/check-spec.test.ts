@@ -1,5 +1,8 @@
+import { parseSetting } from '@wharf/core';
 import { describe, expect, it } from 'vitest';
-import { describeCheck, parseCheckDuration, parseCheckKind, parseCount } from './check-spec.js';
+import { checkCountSetting, checkIntervalSetting, checkKindSetting, describeCheck } from './check-spec.js';
+
+const parseCheckKind = (text: string) => parseSetting(checkKindSetting, text);
 
 describe('check parsing', () => {
   it('parses the four kinds', () => {
@@ -17,16 +20,16 @@ describe('check parsing', () => {
   });
 
   it('durations and counts have bounds', () => {
-    expect(parseCheckDuration('2s', 100)).toEqual({ ok: true, value: 2_000 });
-    expect(parseCheckDuration('250ms', 100)).toEqual({ ok: true, value: 250 });
-    expect(parseCheckDuration('3', 100)).toEqual({ ok: true, value: 3_000 });
-    expect(parseCheckDuration('50ms', 100).ok).toBe(false);
-    expect(parseCheckDuration('2h', 100).ok).toBe(false);
-    expect(parseCheckDuration('soon', 100).ok).toBe(false);
-    expect(parseCount('1')).toEqual({ ok: true, value: 1 });
-    expect(parseCount('0').ok).toBe(false);
-    expect(parseCount('101').ok).toBe(false);
-    expect(parseCount('1.5').ok).toBe(false);
+    expect(parseSetting(checkIntervalSetting, '2s')).toEqual({ ok: true, value: 2_000 });
+    expect(parseSetting(checkIntervalSetting, '250ms')).toEqual({ ok: true, value: 250 });
+    expect(parseSetting(checkIntervalSetting, '3')).toEqual({ ok: true, value: 3_000 });
+    expect(parseSetting(checkIntervalSetting, '50ms').ok).toBe(false);
+    expect(parseSetting(checkIntervalSetting, '2h').ok).toBe(false);
+    expect(parseSetting(checkIntervalSetting, 'soon').ok).toBe(false);
+    expect(parseSetting(checkCountSetting, '1')).toEqual({ ok: true, value: 1 });
+    expect(parseSetting(checkCountSetting, '0').ok).toBe(false);
+    expect(parseSetting(checkCountSetting, '101').ok).toBe(false);
+    expect(parseSetting(checkCountSetting, '1.5').ok).toBe(false);
   });
 
   it('describes checks as the record shows them', () => {

@@ -1,4 +1,4 @@
-import { parseDuration } from '@wharf/core';
+import { durationSetting, integerSetting, type Setting, textSetting } from '@wharf/core';
 
 export type CheckKind = 'http' | 'tcp' | 'docker' | 'none';
 
@@ -19,38 +19,25 @@ export interface CheckSpec {
 
 export const CHECK_DEFAULTS = Object.freeze({ intervalMs: 2_000, timeoutMs: 1_000, rise: 1, fall: 2 });
 
-/** A parse result: the value, or what was expected instead (callers name the label or variable). */
-export type Parsed<T> = { ok: true; value: T } | { ok: false; expected: string };
-
-const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
-const bad = (expected: string): Parsed<never> => ({ ok: false, expected });
-
 const PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/;
 
-export function parseCheckKind(text: string): Parsed<{ kind: CheckKind; path?: string }> {
-  const value = text.trim();
-  if (value === 'tcp' || value === 'docker' || value === 'none') return ok({ kind: value });
-  if (value.startsWith('http:')) {
+/** `wharf.check`: `http:<path>`, `tcp`, `docker` or `none`. */
+export const checkKindSetting: Setting<{ kind: CheckKind; path?: string }> = textSetting(
+  'http:<path> (such as http:/health), tcp, docker or none',
+  (value) => {
+    if (value === 'tcp' || value === 'docker' || value === 'none') return { kind: value };
+    if (!value.startsWith('http:')) return undefined;
     const path = value.slice('http:'.length);
-    if (PATH.test(path) && path.length <= 1024) return ok({ kind: 'http', path });
-  }
-  return bad('http:<path> (such as http:/health), tcp, docker or none');
-}
+    return PATH.test(path) && path.length <= 1024 ? { kind: 'http', path } : undefined;
+  },
+);
 
-export function parseCheckDuration(text: string, minMs: number): Parsed<number> {
-  const ms = parseDuration(text);
-  if (ms === undefined || ms < minMs || ms > 3_600_000) {
-    return bad(`a duration such as 500ms, 2s or 1m, from ${minMs}ms to 1h`);
-  }
-  return ok(ms);
-}
-
-export function parseCount(text: string): Parsed<number> {
-  const value = text.trim();
-  if (!/^\d{1,3}$/.test(value) || Number(value) < 1 || Number(value) > 100)
-    return bad('a whole number from 1 to 100');
-  return ok(Number(value));
-}
+/** `wharf.check.interval`: 100 ms to an hour. */
+export const checkIntervalSetting = durationSetting({ minMs: 100, maxMs: 3_600_000 });
+/** `wharf.check.timeout`: 10 ms to an hour (and no longer than the interval, checked with both). */
+export const checkTimeoutSetting = durationSetting({ minMs: 10, maxMs: 3_600_000 });
+/** `wharf.check.rise` / `.fall`. */
+export const checkCountSetting = integerSetting({ min: 1, max: 100 });
 
 export function describeCheck(kind: CheckKind, path?: string): string {
   switch (kind) {

@@ -6,10 +6,10 @@ import {
   ConfigError,
   ConfigReader,
   type Env,
-  isValidName,
+  nameSetting,
   readCommonConfig,
 } from '@wharf/core';
-import { parseSetting, SIDECAR_ENV } from './container-config.js';
+import { parseLabel, SIDECAR_ENV } from './container-settings.js';
 import type { DockerEndpoint } from './docker-client.js';
 
 export interface BridgeConfig extends CommonConfig {
@@ -43,15 +43,8 @@ export function loadBridgeConfig(env: Env): BridgeConfig {
   if (target !== undefined && !CONTAINER_NAME.test(target)) {
     throw new ConfigError('WHARF_TARGET', target, 'a container name or id');
   }
-  const name = (variable: string) => {
-    const value = reader.string(variable);
-    if (value !== undefined && !isValidName(value)) {
-      throw new ConfigError(variable, value, '1-253 characters of A-Z a-z 0-9 . _ : -');
-    }
-    return value;
-  };
-  const node = name('WHARF_NODE');
-  const bridgeId = name('WHARF_BRIDGE_ID');
+  const node = reader.setting<string | undefined>('WHARF_NODE', nameSetting(), undefined);
+  const bridgeId = reader.setting<string | undefined>('WHARF_BRIDGE_ID', nameSetting(), undefined);
 
   const hostIp = reader.string('WHARF_HOST_IP');
   if (hostIp !== undefined && isIP(hostIp) === 0) {
@@ -69,7 +62,7 @@ export function loadBridgeConfig(env: Env): BridgeConfig {
     if (value === undefined) continue;
     if (target === undefined)
       throw new ConfigError(variable, value, 'unset without WHARF_TARGET (sidecar mode only)');
-    const parsed = parseSetting(label, value);
+    const parsed = parseLabel(label, value);
     if (!parsed.ok) throw new ConfigError(variable, value, parsed.expected);
     overrides[label] = value;
   }

@@ -1,7 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Backoff, type Logger, whenAborted } from '@wharf/core';
-import type { ContainerFacts, PortFacts } from './container-config.js';
-import type { ContainerInspect, DockerClient } from './docker-client.js';
+import { type BackoffOptions, type Logger, Supervisor, whenAborted } from '@wharf/core';
+import { type ContainerFacts, containerFacts } from './container-facts.js';
+import type { DockerClient } from './docker-client.js';
 
 /** One container event from the Docker Engine. */
 export interface ContainerEvent {
@@ -11,54 +10,66 @@ export interface ContainerEvent {
   readonly attributes: Readonly<Record<string, string>>;
 }
 
-export interface DockerSourceOptions {
-  readonly docker: DockerClient;
-  readonly logger: Logger;
+/** Where the source hands what Docker says. */
+export interface DockerListener {
   readonly onEvent: (event: ContainerEvent) => void;
   /**
    * Called after each (re)subscription, with events already flowing into `onEvent`: list the
    * containers and reconcile. A throw counts as a failed connection and is retried.
    */
   readonly onResync: () => Promise<void>;
-  readonly backoff?: Backoff;
+}
+
+export interface DockerSourceOptions {
+  readonly docker: DockerClient;
+  readonly logger: Logger;
+  readonly listener: DockerListener;
+  readonly backoff?: BackoffOptions;
 }
 
 /**
- * The Docker Engine as the bridge sees it: a container event stream that reconnects forever
- * with capped, jittered backoff, plus list and inspect. It subscribes *before* each listing so
- * nothing that happens in between is missed.
+ * The Docker Engine as the bridge sees it: a container event stream kept open by a `Supervisor`
+ * (reconnecting with capped, jittered backoff), plus list and inspect. It subscribes *before*
+ * each listing so nothing that happens in between is missed.
  */
 export class DockerSource {
-  readonly #options: DockerSourceOptions;
   readonly #docker: DockerClient;
   readonly #logger: Logger;
-  readonly #backoff: Backoff;
+  readonly #listener: DockerListener;
+  readonly #backoff: BackoffOptions;
 
   constructor(options: DockerSourceOptions) {
-    this.#options = options;
     this.#docker = options.docker;
     this.#logger = options.logger.child({ component: 'docker-source' });
+    this.#listener = options.listener;
     // A local socket is cheap to retry; a low cap gets events flowing soon after Docker returns.
-    this.#backoff = options.backoff ?? new Backoff({ initialMs: 200, maxMs: 2_000 });
+    this.#backoff = options.backoff ?? { initialMs: 200, maxMs: 2_000 };
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        await this.#subscribe(signal);
-      } catch (error) {
-        if (signal.aborted) break;
-        const delayMs = this.#backoff.next();
-        this.#logger.warn(
-          { err: error, delayMs, attempt: this.#backoff.attempt },
-          'docker event stream interrupted; reconnecting',
-        );
-        await sleep(delayMs, undefined, { signal }).catch(() => {});
-      }
-    }
+    await new Supervisor({
+      task: ({ signal: running, healthy }) => this.#subscribe(running, healthy),
+      logger: this.#logger,
+      message: 'docker event stream interrupted; reconnecting',
+      backoff: this.#backoff,
+    }).run(signal);
   }
 
-  async #subscribe(signal: AbortSignal): Promise<void> {
+  /** The daemon's name (`docker info` → Name), the default node name; retried until Docker answers. */
+  daemonName(signal: AbortSignal): Promise<string | undefined> {
+    return new Supervisor({
+      task: async () => {
+        const info = await this.#docker.info();
+        if (!info.Name) throw new Error('docker info returned no Name');
+        return info.Name;
+      },
+      logger: this.#logger,
+      message: 'docker unreachable; retrying',
+      backoff: this.#backoff,
+    }).run(signal);
+  }
+
+  async #subscribe(signal: AbortSignal, healthy: () => void): Promise<void> {
     const stream = await this.#docker.events({ type: ['container'] });
     let stopListening = () => {};
     try {
@@ -85,8 +96,8 @@ export class DockerSource {
       // Surface a stream failure during the resync instead of an unhandled rejection.
       ended.catch(() => {});
       this.#logger.info('docker event stream connected');
-      await this.#options.onResync();
-      this.#backoff.reset();
+      await this.#listener.onResync();
+      healthy();
       await ended;
     } finally {
       stopListening();
@@ -109,18 +120,11 @@ export class DockerSource {
       return;
     }
     if (event.Type !== 'container' || !event.Actor?.ID || !event.Action) return;
-    this.#options.onEvent({
+    this.#listener.onEvent({
       id: event.Actor.ID,
       action: event.Action,
       attributes: event.Actor.Attributes ?? {},
     });
-  }
-
-  /** The daemon's name (`docker info` → Name), the default node name. */
-  async daemonName(): Promise<string> {
-    const info = await this.#docker.info();
-    if (!info.Name) throw new Error('docker info returned no Name');
-    return info.Name;
   }
 
   /** Ids of running containers. */
@@ -138,49 +142,4 @@ export class DockerSource {
       throw error;
     }
   }
-}
-
-/** Maps `docker inspect` output to what the bridge uses. Pure. */
-export function containerFacts(info: ContainerInspect): ContainerFacts {
-  const ports = new Map<string, PortFacts>();
-  const addPort = (spec: string) => {
-    const [number, protocol] = spec.split('/');
-    const privatePort = Number(number);
-    if (!Number.isInteger(privatePort) || (protocol !== 'tcp' && protocol !== 'udp')) return undefined;
-    const existing = ports.get(spec);
-    if (existing) return existing;
-    const port: PortFacts = { privatePort, protocol, bindings: [] };
-    ports.set(spec, port);
-    return port;
-  };
-  for (const spec of Object.keys(info.Config?.ExposedPorts ?? {})) addPort(spec);
-  const published = info.NetworkSettings?.Ports ?? {};
-  for (const [spec, bindings] of Object.entries(published)) {
-    const port = addPort(spec);
-    if (!port || !bindings) continue;
-    for (const binding of bindings) {
-      const hostPort = Number(binding.HostPort);
-      // Built here and never shared, so the readonly view can be filled in place.
-      if (hostPort > 0)
-        (port.bindings as { hostIp: string; hostPort: number }[]).push({
-          hostIp: binding.HostIp ?? '',
-          hostPort,
-        });
-    }
-  }
-  const networks = Object.entries(info.NetworkSettings?.Networks ?? {}).map(([name, network]) => ({
-    name,
-    ip: network?.IPAddress ?? '',
-  }));
-  return {
-    id: info.Id,
-    name: info.Name.replace(/^\//, ''),
-    image: info.Config?.Image ?? info.Image,
-    labels: info.Config?.Labels ?? {},
-    env: info.Config?.Env ?? [],
-    running: info.State?.Running === true && info.State?.Paused !== true,
-    ports: [...ports.values()].sort((a, b) => a.privatePort - b.privatePort),
-    networks,
-    health: info.State?.Health?.Status,
-  };
 }

@@ -1,90 +1,40 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Backoff, type createEtcdClient, type KeyLayout, type Logger, whenAborted } from '@wharf/core';
-
-type Etcd = ReturnType<typeof createEtcdClient>;
+import { type EtcdStore, type KeyLayout, type Logger, ServiceWatcher } from '@wharf/core';
 
 export interface DrainWatcherOptions {
-  readonly client: Etcd;
+  readonly store: EtcdStore;
   readonly layout: KeyLayout;
   readonly logger: Logger;
   /** Called with each instance id whose drain key appeared or went away. */
   readonly onChange: (instanceId: string) => void;
-  readonly backoff?: Backoff;
 }
 
 /**
- * Knows which instance ids an operator is draining (`<prefix>/drains/<instance-id>` exists).
- * Watches only the drains prefix, so the bridge's memory does not grow with the registry.
- * Any failure starts over from a fresh list after a capped, jittered backoff.
+ * The operator drains (`<prefix>/drains/<instance-id>`, `wharf drain`) as a `ServiceWatcher` over
+ * that prefix alone, so the bridge's memory does not grow with the registry. `isDrained` answers
+ * from its state.
  */
-export class DrainWatcher {
-  readonly #options: DrainWatcherOptions;
-  readonly #logger: Logger;
-  readonly #backoff: Backoff;
-  readonly #drained = new Set<string>();
-
-  constructor(options: DrainWatcherOptions) {
-    this.#options = options;
-    this.#logger = options.logger.child({ component: 'drain-watcher' });
-    this.#backoff = options.backoff ?? new Backoff({ initialMs: 200, maxMs: 5_000 });
-  }
-
-  has(instanceId: string): boolean {
-    return this.#drained.has(instanceId);
-  }
-
-  async run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        await this.#listAndWatch(signal);
-      } catch (error) {
-        if (signal.aborted) break;
-        const delayMs = this.#backoff.next();
-        this.#logger.warn(
-          { err: error, delayMs, attempt: this.#backoff.attempt },
-          'drain watch interrupted; re-listing',
+export function watchDrains(options: DrainWatcherOptions): {
+  readonly watcher: ServiceWatcher;
+  readonly isDrained: (instanceId: string) => boolean;
+} {
+  const { layout, logger } = options;
+  const watcher = new ServiceWatcher({
+    client: options.store,
+    layout,
+    prefix: layout.drains,
+    logger,
+    onUpdate: ({ changes }) => {
+      for (const change of changes) {
+        if (change.kind !== 'drain' || (change.current !== undefined) === (change.previous !== undefined))
+          continue;
+        const drained = change.current !== undefined;
+        logger.info(
+          { component: 'drain-watcher', instanceId: change.parsed.instanceId, drained },
+          drained ? 'operator drain set' : 'operator drain cleared',
         );
-        await sleep(delayMs, undefined, { signal }).catch(() => {});
+        options.onChange(change.parsed.instanceId);
       }
-    }
-  }
-
-  async #listAndWatch(signal: AbortSignal): Promise<void> {
-    const { client, layout } = this.#options;
-    const response = await client.getAll().prefix(layout.drains).exec();
-    const listed = new Set(response.kvs.map((kv) => kv.key.toString().slice(layout.drains.length)));
-    for (const id of this.#drained) if (!listed.has(id)) this.#update(id, false);
-    for (const id of listed) this.#update(id, true);
-    this.#backoff.reset();
-
-    const watcher = await client
-      .watch()
-      .prefix(layout.drains)
-      .startRevision(String(Number(response.header.revision) + 1))
-      .create();
-    let stopListening = () => {};
-    try {
-      await new Promise<void>((resolve, reject) => {
-        stopListening = whenAborted(signal, resolve);
-        watcher.on('put', (kv) => this.#update(kv.key.toString().slice(layout.drains.length), true));
-        watcher.on('delete', (kv) => this.#update(kv.key.toString().slice(layout.drains.length), false));
-        watcher.on('error', reject);
-        watcher.on('disconnected', (cause: Error) => reject(cause ?? new Error('drain watch disconnected')));
-        watcher.on('end', () => reject(new Error('drain watch ended')));
-      });
-    } finally {
-      stopListening();
-      watcher.removeAllListeners();
-      watcher.on('error', () => {});
-      watcher.cancel().catch(() => {});
-    }
-  }
-
-  #update(instanceId: string, drained: boolean): void {
-    if (this.#drained.has(instanceId) === drained) return;
-    if (drained) this.#drained.add(instanceId);
-    else this.#drained.delete(instanceId);
-    this.#logger.info({ instanceId, drained }, drained ? 'operator drain set' : 'operator drain cleared');
-    this.#options.onChange(instanceId);
-  }
+    },
+  });
+  return { watcher, isDrained: (instanceId) => watcher.state.drains.has(layout.drainKey(instanceId)) };
 }

@@ -1,6 +1,7 @@
 import { decodeEndpointRecord, encodeRecord } from '@wharf/core';
 import { describe, expect, it } from 'vitest';
-import { type ContainerFacts, deriveEndpoints } from './container-config.js';
+import type { ContainerFacts } from './container-facts.js';
+import { deriveEndpoints } from './endpoint-derivation.js';
 import { buildEndpointRecord } from './endpoint-record.js';
 
 const facts: ContainerFacts = {

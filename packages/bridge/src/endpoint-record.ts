@@ -1,5 +1,5 @@
 import { type EndpointRecord, type EndpointState, RECORD_VERSION } from '@wharf/core';
-import type { DesiredEndpoint } from './container-config.js';
+import type { DesiredEndpoint } from './endpoint-derivation.js';
 
 export interface EndpointStatus {
   readonly node: string;

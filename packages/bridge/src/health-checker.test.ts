@@ -1,5 +1,5 @@
 import { silentLogger } from '@wharf/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { CheckSpec } from './check-spec.js';
 import { HealthChecker, type HealthStatus } from './health-checker.js';
 
@@ -48,12 +48,13 @@ describe('HealthChecker rise/fall', () => {
   });
 
   it('none passes at once; docker follows the container HEALTHCHECK', () => {
+    const running = new AbortController();
     const none = checker('none', 1, 2);
-    none.instance.start();
+    void none.instance.run(running.signal);
     expect(none.instance.status).toBe('passing');
 
     const docker = checker('docker', 1, 2);
-    docker.instance.start();
+    void docker.instance.run(running.signal);
     expect(docker.instance.status).toBe('unknown');
     docker.instance.setDockerStatus('starting');
     expect(docker.instance.status).toBe('failing');
@@ -62,22 +63,33 @@ describe('HealthChecker rise/fall', () => {
     docker.instance.setDockerStatus('healthy');
     docker.instance.setDockerStatus('unhealthy');
     expect(docker.changes).toEqual(['failing', 'passing', 'failing']);
+    running.abort();
   });
 
-  it('a closed checker reports nothing', () => {
+  it('a stopped checker reports nothing', async () => {
     const { instance, changes } = checker('http', 1, 1);
-    instance.close();
+    await instance.run(AbortSignal.abort());
     instance.record(true);
     expect(changes).toEqual([]);
   });
 });
 
-describe('HealthChecker.start', () => {
-  it('does nothing once closed, so a replaced checker never reports', () => {
+describe('HealthChecker.run', () => {
+  it('does nothing once stopped, so a replaced checker never reports', async () => {
     const { instance, changes } = checker('none', 1, 1);
-    instance.close();
-    instance.start();
+    await instance.run(AbortSignal.abort());
     expect(changes).toEqual([]);
     expect(instance.status).toBe('unknown');
+  });
+
+  it('probes until stopped, then resolves', async () => {
+    const { instance, changes } = checker('tcp', 1, 1);
+    const running = new AbortController();
+    const done = instance.run(running.signal);
+    await vi.waitFor(() => expect(changes).toEqual(['failing']));
+    running.abort();
+    await done;
+    instance.record(true);
+    expect(changes).toEqual(['failing']);
   });
 });

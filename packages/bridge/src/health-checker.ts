@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import type { Logger } from '@wharf/core';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { aborted, type Logger } from '@wharf/core';
 import type { CheckSpec } from './check-spec.js';
 
 export type HealthStatus = 'unknown' | 'passing' | 'failing';
@@ -18,7 +19,8 @@ export interface HealthCheckerOptions {
 /**
  * Probes one endpoint on the exact address being published, every `interval`, and turns the
  * results into a status with rise/fall hysteresis. `docker` checks are fed from the container's
- * own HEALTHCHECK status (`setDockerStatus`); `none` passes at once.
+ * own HEALTHCHECK status (`setDockerStatus`); `none` passes at once. `run(signal)` probes until
+ * the signal aborts; from then on the checker reports nothing, so a replaced one stays silent.
  */
 export class HealthChecker {
   readonly #options: HealthCheckerOptions;
@@ -27,9 +29,7 @@ export class HealthChecker {
   #since: string;
   #passes = 0;
   #failures = 0;
-  #timer: NodeJS.Timeout | undefined;
-  #started = false;
-  #closed = false;
+  #signal: AbortSignal | undefined;
 
   constructor(options: HealthCheckerOptions) {
     this.#options = options;
@@ -46,18 +46,26 @@ export class HealthChecker {
     return this.#since;
   }
 
-  /** Starts probing; later calls do nothing, so there is never more than one probe loop. */
-  start(): void {
-    if (this.#started || this.#closed) return;
-    this.#started = true;
-    const { kind } = this.#options.check;
+  /** Probes until `signal` aborts; resolves once the probe in flight has ended. Runs once. */
+  async run(signal: AbortSignal): Promise<void> {
+    if (this.#signal !== undefined) throw new Error('HealthChecker.run called twice');
+    this.#signal = signal;
+    if (signal.aborted) return;
+    const { kind, intervalMs } = this.#options.check;
     if (kind === 'none') this.#set('passing');
-    else if (kind === 'http' || kind === 'tcp') void this.#probe();
+    if (kind !== 'http' && kind !== 'tcp') {
+      await aborted(signal);
+      return;
+    }
+    while (!signal.aborted) {
+      await this.#probe(signal);
+      await sleep(intervalMs, undefined, { signal }).catch(() => {});
+    }
   }
 
   /** Docker's `State.Health.Status` for `docker` checks: `healthy` passes, anything else fails. */
   setDockerStatus(status: string | undefined): void {
-    if (this.#options.check.kind !== 'docker' || this.#closed) return;
+    if (this.#options.check.kind !== 'docker' || this.#stopped) return;
     this.#set(
       status === 'healthy' ? 'passing' : 'failing',
       status === 'healthy' ? undefined : `docker ${status}`,
@@ -66,7 +74,7 @@ export class HealthChecker {
 
   /** Feeds one probe result through rise/fall; exposed for tests. */
   record(passed: boolean, reason?: string): void {
-    if (this.#closed) return;
+    if (this.#stopped) return;
     const { rise, fall } = this.#options.check;
     if (passed) {
       this.#failures = 0;
@@ -82,10 +90,8 @@ export class HealthChecker {
     }
   }
 
-  close(): void {
-    this.#closed = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
+  get #stopped(): boolean {
+    return this.#signal?.aborted === true;
   }
 
   #set(status: HealthStatus, reason?: string): void {
@@ -99,16 +105,13 @@ export class HealthChecker {
     this.#options.onChange(status);
   }
 
-  async #probe(): Promise<void> {
-    if (this.#closed) return;
+  async #probe(signal: AbortSignal): Promise<void> {
     const { address, port, check } = this.#options;
     const failure =
       check.kind === 'http'
-        ? await probeHttp(address, port, check.path ?? '/', check.timeoutMs)
-        : await probeTcp(address, port, check.timeoutMs);
-    if (this.#closed) return;
+        ? await probeHttp(address, port, check.path ?? '/', check.timeoutMs, signal)
+        : await probeTcp(address, port, check.timeoutMs, signal);
     this.record(failure === undefined, failure);
-    this.#timer = setTimeout(() => void this.#probe(), check.intervalMs);
   }
 }
 
@@ -118,10 +121,11 @@ export function probeHttp(
   port: number,
   path: string,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<string | undefined> {
   return new Promise((resolve) => {
     const req = request(
-      { host: address, port, path, method: 'GET', agent: false, timeout: timeoutMs },
+      { host: address, port, path, method: 'GET', agent: false, timeout: timeoutMs, signal },
       (res) => {
         res.resume();
         const code = res.statusCode ?? 0;
@@ -136,9 +140,14 @@ export function probeHttp(
 }
 
 /** Resolves to undefined when a TCP connection was accepted, else to the reason. */
-export function probeTcp(address: string, port: number, timeoutMs: number): Promise<string | undefined> {
+export function probeTcp(
+  address: string,
+  port: number,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const socket = connect({ host: address, port, timeout: timeoutMs });
+    const socket = connect({ host: address, port, timeout: timeoutMs, ...(signal ? { signal } : {}) });
     socket.once('connect', () => {
       socket.destroy();
       resolve(undefined);

@@ -1,12 +1,4 @@
-export * from './bridge.js';
-export * from './check-spec.js';
-export * from './config.js';
-export * from './container-config.js';
-export * from './docker-client.js';
-export * from './docker-source.js';
-export * from './drain-watcher.js';
-export * from './endpoint-record.js';
-export * from './health-checker.js';
-export * from './host-address.js';
-export * from './registry-writer.js';
-export * from './serial-queue.js';
+// The public API of @wharf/bridge: the bridge and its configuration, for embedding it.
+export { Bridge, type BridgeOptions } from './bridge.js';
+export { type BridgeConfig, loadBridgeConfig } from './config.js';
+export { DockerClient, type DockerEndpoint } from './docker-client.js';

@@ -59,6 +59,13 @@ export class EtcdUnavailableError extends WharfError {
   }
 }
 
+/** etcd no longer knows a lease (it expired or was revoked): its keys are gone. */
+export class LeaseNotFoundError extends WharfError {
+  constructor(leaseId: string, options?: { cause?: unknown }) {
+    super('WHARF_LEASE_NOT_FOUND', `lease ${leaseId} not found: it expired or was revoked`, options);
+  }
+}
+
 /** The watch was cancelled by etcd because its start revision was compacted away. */
 export class WatchCompactedError extends WharfError {
   constructor(options?: { cause?: unknown }) {

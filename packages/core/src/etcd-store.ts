@@ -84,6 +84,7 @@ export interface CallOptions {
  */
 export interface EtcdStore {
   range(key: string, options?: RangeOptions, call?: CallOptions): Promise<RangeResult>;
+  /** Rejects with `LeaseNotFoundError` when the lease named has expired or was revoked. */
   put(key: string, value: string, options?: { readonly lease?: string | undefined }): Promise<void>;
   /** Deletes one key; resolves to how many keys were deleted (0 or 1). */
   delete(key: string): Promise<number>;

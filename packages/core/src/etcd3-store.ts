@@ -1,6 +1,6 @@
 import type { IKeyValue, IRangeResponse } from 'etcd3';
 import { whenAborted } from './abort-signal.js';
-import { WatchCompactedError, WatchInterruptedError } from './errors.js';
+import { LeaseNotFoundError, WatchCompactedError, WatchInterruptedError } from './errors.js';
 import type { EtcdClient } from './etcd-client.js';
 import type {
   CallOptions,
@@ -81,8 +81,13 @@ class Etcd3Store implements EtcdStore {
 
   async put(key: string, value: string, options: { lease?: string | undefined } = {}): Promise<void> {
     const builder = this.#client.put(key).value(value);
-    if (options.lease !== undefined && options.lease !== '0') builder.lease(options.lease);
-    await builder.exec();
+    const lease = options.lease;
+    if (lease !== undefined && lease !== '0') builder.lease(lease);
+    await builder.exec().catch((error: unknown) => {
+      throw lease !== undefined && isLeaseNotFound(error)
+        ? new LeaseNotFoundError(lease, { cause: error })
+        : error;
+    });
   }
 
   async delete(key: string): Promise<number> {

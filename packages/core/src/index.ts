@@ -18,6 +18,7 @@ export {
   InvalidNameError,
   InvalidRecordError,
   LabelError,
+  LeaseNotFoundError,
   PrivateKeyDecryptionError,
   PrivateKeyUnavailableError,
   UnknownVersionError,
@@ -84,6 +85,7 @@ export {
   type Parsed,
   parseSetting,
   type Setting,
+  textSetting,
 } from './settings.js';
 export { type SupervisedRun, Supervisor, type SupervisorOptions } from './supervisor.js';
 export {

@@ -18,8 +18,8 @@ export function parseSetting<T>(setting: Setting<T>, text: string): Parsed<T> {
   return { ok: false, expected: result.error.issues[0]?.message ?? 'a valid value' };
 }
 
-/** Text that `convert` turns into a value, or refuses (undefined) — then `expected` says why. */
-function setting<T>(expected: string, convert: (text: string) => T | undefined): Setting<T> {
+/** Text (trimmed) that `convert` turns into a value, or refuses with undefined — then `expected` says why. */
+export function textSetting<T>(expected: string, convert: (text: string) => T | undefined): Setting<T> {
   return z.string().transform((text, context) => {
     const value = convert(text.trim());
     if (value === undefined) {
@@ -31,7 +31,7 @@ function setting<T>(expected: string, convert: (text: string) => T | undefined):
 }
 
 export function booleanSetting(): Setting<boolean> {
-  return setting('true or false', (text) => {
+  return textSetting('true or false', (text) => {
     if (/^(true|1|yes|on)$/i.test(text)) return true;
     if (/^(false|0|no|off)$/i.test(text)) return false;
     return undefined;
@@ -39,7 +39,7 @@ export function booleanSetting(): Setting<boolean> {
 }
 
 export function integerSetting({ min = 0, max = Number.MAX_SAFE_INTEGER } = {}): Setting<number> {
-  return setting(`a whole number from ${min} to ${max}`, (text) => {
+  return textSetting(`a whole number from ${min} to ${max}`, (text) => {
     const number = Number(text);
     return /^-?\d+$/.test(text) && number >= min && number <= max ? number : undefined;
   });
@@ -47,7 +47,7 @@ export function integerSetting({ min = 0, max = Number.MAX_SAFE_INTEGER } = {}):
 
 /** Milliseconds, from `500ms`, `2s`, `1m` or a bare number of seconds. */
 export function durationSetting({ minMs = 0, maxMs = 24 * 3_600_000 } = {}): Setting<number> {
-  return setting(
+  return textSetting(
     `a duration such as 500ms, 10s or 1m, from ${formatDuration(minMs)} to ${formatDuration(maxMs)}`,
     (text) => {
       const ms = parseDuration(text);
@@ -57,7 +57,7 @@ export function durationSetting({ minMs = 0, maxMs = 24 * 3_600_000 } = {}): Set
 }
 
 export function oneOfSetting<const T extends string>(choices: readonly T[]): Setting<T> {
-  return setting(`one of ${choices.join(', ')}`, (text) =>
+  return textSetting(`one of ${choices.join(', ')}`, (text) =>
     (choices as readonly string[]).includes(text) ? (text as T) : undefined,
   );
 }
@@ -74,7 +74,7 @@ export function listSetting(): Setting<string[]> {
 
 /** A service name, instance id, node or bridge id: what may go into a key. */
 export function nameSetting(): Setting<string> {
-  return setting('a name of 1-253 characters of A-Z a-z 0-9 . _ : -', (text) =>
+  return textSetting('a name of 1-253 characters of A-Z a-z 0-9 . _ : -', (text) =>
     isValidName(text) ? text : undefined,
   );
 }

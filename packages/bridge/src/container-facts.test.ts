@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { containerFacts } from './container-facts.js';
 import type { ContainerInspect } from './docker-client.js';
-import { containerFacts } from './docker-source.js';
 
 describe('containerFacts', () => {
   it('maps docker inspect output', () => {

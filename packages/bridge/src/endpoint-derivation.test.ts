@@ -1,11 +1,7 @@
 import { LabelError } from '@wharf/core';
 import { describe, expect, it } from 'vitest';
-import {
-  type ContainerFacts,
-  type DeriveContext,
-  deriveEndpoints,
-  parseSetting,
-} from './container-config.js';
+import type { ContainerFacts } from './container-facts.js';
+import { type DeriveContext, deriveEndpoints } from './endpoint-derivation.js';
 
 const facts = (overrides: Partial<ContainerFacts> = {}): ContainerFacts => ({
   id: 'a'.repeat(64),
@@ -322,14 +318,5 @@ describe('deriveEndpoints', () => {
       protocol: 'udp',
       check: { kind: 'none' },
     });
-  });
-});
-
-describe('parseSetting', () => {
-  it('returns what was expected for a bad value', () => {
-    expect(parseSetting('wharf.weight', '7')).toEqual({ ok: true, value: 7 });
-    const bad = parseSetting('wharf.weight', '-1');
-    expect(bad.ok).toBe(false);
-    expect(!bad.ok && bad.expected).toMatch(/0 to 10000/);
   });
 });
