@@ -1,12 +1,5 @@
 #!/usr/bin/env node
-import {
-  ConfigError,
-  createEtcdClient,
-  createLogger,
-  etcd3Store,
-  runProgram,
-  whenAborted,
-} from '@wharf/core';
+import { ConfigError, createLogger, EtcdGateway, runProgram, whenAborted } from '@wharf/core';
 import { Bridge } from './bridge.js';
 import { loadBridgeConfig } from './config.js';
 import { DockerClient } from './docker-client.js';
@@ -17,8 +10,9 @@ await runProgram({
   main: async (config, signal) => {
     const logger = await createLogger(config.log, 'wharf-bridge');
     whenAborted(signal, () => logger.info({ signal: signal.reason }, 'shutting down'));
-    // Registrations should be back within a second or two of etcd returning.
-    const store = etcd3Store(createEtcdClient(config.etcd, { maxReconnectBackoffMs: 1_000 }));
+    // etcd's JSON gateway over node:http: a sidecar runs next to every app container, and the
+    // gRPC client (etcd3, grpc-js, protobufjs) would cost each one about 17 MB more.
+    const store = new EtcdGateway(config.etcd);
     try {
       await new Bridge({ config, docker: new DockerClient(config.docker), store, logger }).run(signal);
     } catch (error) {

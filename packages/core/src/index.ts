@@ -27,6 +27,7 @@ export {
   WharfError,
 } from './errors.js';
 export { createEtcdClient, type EtcdClient, type EtcdClientOptions } from './etcd-client.js';
+export { EtcdGateway, type EtcdGatewayOptions } from './etcd-gateway.js';
 export type {
   CallOptions,
   EtcdStore,
