@@ -1,5 +1,7 @@
+import { encodeRecord } from '@wharf/core';
 import { describe, expect, it } from 'vitest';
 import type { EtcdServer } from '../support/etcd-server.js';
+import { drainRecord } from '../support/records.js';
 import { eventually } from '../support/wait.js';
 import { useBridgeRig } from './support/bridge-rig.js';
 import type { RegistryProbe } from './support/registry.js';
@@ -73,7 +75,7 @@ describe('wharf-bridge in host mode', () => {
     await eventually(async () => expect((await registry.record(key))?.state).toBe('serving'));
     await registry.client
       .put(`/wharf/drains/${id}`)
-      .value(JSON.stringify({ v: 1, service, at: new Date().toISOString() }));
+      .value(encodeRecord(drainRecord({ service, at: new Date().toISOString() })));
     await eventually(async () => expect((await registry.record(key))?.state).toBe('draining'));
     await registry.client.delete().key(`/wharf/drains/${id}`).exec();
     await eventually(async () => expect((await registry.record(key))?.state).toBe('serving'));

@@ -1,7 +1,8 @@
-import { createEtcdClient, encodeRecord, KeyLayout } from '@wharf/core';
+import { createEtcdClient, KeyLayout } from '@wharf/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EtcdUsers, enableLeastPrivilegeAuth, etcdctl } from '../support/etcd-auth.js';
 import { EtcdServer } from '../support/etcd-server.js';
+import { endpointValue } from '../support/records.js';
 import { createTestPki, etcdTlsArgs, type TestPki } from '../support/tls.js';
 import { buildCli, runCli } from './support/run-cli.js';
 
@@ -32,15 +33,12 @@ describe('wharf CLI against etcd with TLS client certificates and authentication
       [
         'put',
         layout.endpointKey('web', instance),
-        encodeRecord({
-          v: 1,
+        endpointValue({
           service: 'web',
           id: instance,
-          address: '127.0.0.1',
           port: 1001,
           node: 'secure',
           bridge: 'secure-bridge',
-          state: 'serving',
           registeredAt: new Date().toISOString(),
         }),
       ],

@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:net';
-import { createEtcdClient, encodeRecord, KeyLayout } from '@wharf/core';
+import { type EndpointRecord, encodeRecord, KeyLayout } from '@wharf/core';
 import type { Etcd3 } from 'etcd3';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { EtcdServer } from '../support/etcd-server.js';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type EtcdServer, useEtcd } from '../support/etcd-server.js';
 import { freePort } from '../support/ports.js';
+import { bridgeRecord, drainRecord, endpointValue, routeRecord } from '../support/records.js';
 import { eventually } from '../support/wait.js';
 import { buildCli, runCli, runCliInTerminal, spawnCli } from './support/run-cli.js';
 
@@ -17,20 +18,14 @@ const web2 = `${node}:web-2:8080`;
 const api1 = `${node}:api-1:9000`;
 const bridgeId = `${node}-bridge`;
 
-function endpoint(service: string, id: string, port: number, extra: Record<string, unknown> = {}) {
-  return encodeRecord({
-    v: 1,
+function endpoint(service: string, id: string, port: number, extra: Partial<EndpointRecord> = {}) {
+  return endpointValue({
     service,
     id,
-    address: '127.0.0.1',
     port,
-    protocol: 'http',
     node,
     bridge: bridgeId,
-    tags: [],
-    weight: 1,
     routes: [{ host: `${service}.example.com`, pathPrefix: '/' }],
-    state: 'serving',
     health: { check: 'http GET /health', status: 'passing', since: new Date().toISOString() },
     registeredAt: new Date(Date.now() - 90_000).toISOString(),
     ...extra,
@@ -43,15 +38,12 @@ describe('wharf CLI against a real etcd', () => {
   let leaseId: string;
   let env: Record<string, string>;
 
-  beforeAll(async () => {
-    [etcd] = await Promise.all([EtcdServer.start(), buildCli()]);
-    client = createEtcdClient({ endpoints: [etcd.endpoint] });
+  useEtcd((started) => {
+    etcd = started.etcd;
+    client = started.client;
     env = { WHARF_ETCD: etcd.endpoint };
   });
-  afterAll(async () => {
-    client?.close();
-    await etcd?.close();
-  });
+  beforeAll(() => buildCli());
 
   beforeEach(async () => {
     await client.delete().prefix('/').exec();
@@ -64,19 +56,12 @@ describe('wharf CLI against a real etcd', () => {
     await lease
       .put(layout.endpointKey('api', api1))
       .value(endpoint('api', api1, 2001, { routes: [{ host: 'web.example.com', pathPrefix: '/api' }] }));
-    await lease.put(layout.bridgeKey(bridgeId)).value(
-      encodeRecord({
-        v: 1,
-        node,
-        mode: 'host',
-        target: null,
-        version: '0.1.0',
-        startedAt: new Date(Date.now() - 3_600_000).toISOString(),
-      }),
-    );
+    await lease
+      .put(layout.bridgeKey(bridgeId))
+      .value(encodeRecord(bridgeRecord({ node, startedAt: new Date(Date.now() - 3_600_000).toISOString() })));
     await client
       .put(layout.routeKey('admin'))
-      .value(encodeRecord({ v: 1, host: 'admin.example.com', pathPrefix: '/', service: 'api' }));
+      .value(encodeRecord(routeRecord({ host: 'admin.example.com', service: 'api' })));
     await client.put(`${layout.services}web/broken`).value('{not json');
   });
 
@@ -204,7 +189,7 @@ describe('wharf CLI against a real etcd', () => {
       await client.delete().key(layout.endpointKey('web', web2)).exec();
       await client
         .put(layout.drainKey(web3))
-        .value(encodeRecord({ v: 1, service: 'web', at: new Date().toISOString() }));
+        .value(encodeRecord(drainRecord({ service: 'web', at: new Date().toISOString() })));
       await eventually(() => expect(watch.lines).toHaveLength(6));
       expect(watch.lines.slice(2).map((line) => line.split(/\s+/).slice(1, 4))).toEqual([
         ['add', 'web', web3],

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import {
   type EtcdStore,
+  encodeRecord,
   etcd3Store,
   KeyLayout,
   type RegistryUpdate,
@@ -11,28 +12,14 @@ import {
 import type { Etcd3 } from 'etcd3';
 import { describe, expect, it } from 'vitest';
 import { type EtcdServer, useEtcd } from '../support/etcd-server.js';
+import { drainRecord, endpointValue } from '../support/records.js';
 import { eventually } from '../support/wait.js';
 import { interceptWatches } from '../support/watch-interceptor.js';
 
 const layout = new KeyLayout('/wharf');
 
-function endpoint(service: string, id: string, port: number, state = 'serving') {
-  return JSON.stringify({
-    v: 1,
-    service,
-    id,
-    address: '127.0.0.1',
-    port,
-    protocol: 'http',
-    node: 'n1',
-    bridge: 'b1',
-    tags: [],
-    weight: 1,
-    routes: [{ host: `${service}.test`, pathPrefix: '/' }],
-    state,
-    registeredAt: new Date().toISOString(),
-  });
-}
+const endpoint = (service: string, id: string, port: number, state: 'serving' | 'draining' = 'serving') =>
+  endpointValue({ service, id, port, state, routes: [{ host: `${service}.test`, pathPrefix: '/' }] });
 
 describe('ServiceWatcher against a real etcd', () => {
   let etcd: EtcdServer;
@@ -232,9 +219,7 @@ describe('ServiceWatcher against a real etcd', () => {
   it('mirrors only its prefix when given one', async () => {
     await client.delete().prefix('/wharf/').exec();
     await client.put(layout.endpointKey('web', 'n1:web-1:80')).value(endpoint('web', 'n1:web-1:80', 1001));
-    await client
-      .put(layout.drainKey('n1:web-1:80'))
-      .value(JSON.stringify({ v: 1, service: 'web', at: 'now' }));
+    await client.put(layout.drainKey('n1:web-1:80')).value(encodeRecord(drainRecord({ service: 'web' })));
     const { watcher, stop } = startWatcher(client, undefined, layout.drains);
     try {
       await eventually(() => expect([...watcher.state.drains.keys()]).toEqual(['/wharf/drains/n1:web-1:80']));

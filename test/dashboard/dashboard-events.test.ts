@@ -6,6 +6,7 @@ import { Dashboard } from '../../packages/edge/src/admin/dashboard.js';
 import { routesDocument } from '../../packages/edge/src/admin/edge-admin.js';
 import { RouteStats } from '../../packages/edge/src/dataplane/route-stats.js';
 import { LiveRoutes } from '../../packages/edge/src/live-routes.js';
+import { endpointRecord } from '../support/records.js';
 import { eventually } from '../support/wait.js';
 
 /** One `/events` stream read as text, frame by frame. */
@@ -57,21 +58,16 @@ function endpointChange(id: string, port: number, state: 'serving' | 'draining')
     kind: 'endpoint',
     key,
     parsed: { kind: 'endpoint', service: 'web', instanceId: id },
-    current: {
-      v: 1,
+    current: endpointRecord({
       service: 'web',
       id,
-      address: '127.0.0.1',
       port,
-      protocol: 'http',
       node: 'n1',
       bridge: 'b1',
-      tags: [],
-      weight: 1,
       routes: [{ host: 'web.test', pathPrefix: '/' }],
       state,
       registeredAt: new Date().toISOString(),
-    },
+    }),
     previous: undefined,
   } as RegistryChange;
 }

@@ -1,12 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { createEtcdClient, KeyLayout } from '@wharf/core';
+import { encodeRecord, KeyLayout } from '@wharf/core';
 import type { Etcd3 } from 'etcd3';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get, TestBackend } from '../edge/support/backends.js';
 import { EdgeProcess } from '../edge/support/edge-process.js';
-import { EtcdServer } from '../support/etcd-server.js';
+import { type EtcdServer, useEtcd } from '../support/etcd-server.js';
+import { drainRecord, endpointValue } from '../support/records.js';
 import { eventually } from '../support/wait.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
@@ -81,17 +82,11 @@ async function putEndpoint(
   const key = layout.endpointKey(service, id);
   const now = new Date().toISOString();
   await client.put(key).value(
-    JSON.stringify({
-      v: 1,
+    endpointValue({
       service,
       id,
-      address: '127.0.0.1',
       port,
-      protocol: 'http',
-      node: id.split(':')[0],
-      bridge: `${id.split(':')[0]}-bridge`,
       tags: options.tags ?? ['zone=eu-1a'],
-      weight: 1,
       routes: [{ host: options.host, pathPrefix: options.pathPrefix ?? '/' }],
       state: options.state ?? 'serving',
       health: { check: 'http GET /health', status: 'passing', since: now },
@@ -108,9 +103,11 @@ describe('edge dashboard in a real browser (real etcd, edge as a child process)'
   const edges: EdgeProcess[] = [];
   const backends: TestBackend[] = [];
 
+  useEtcd((started) => {
+    etcd = started.etcd;
+    client = started.client;
+  });
   beforeAll(async () => {
-    etcd = await EtcdServer.start();
-    client = createEtcdClient({ endpoints: [etcd.endpoint] });
     browser = await launchBrowser();
     for (const name of ['a', 'b', 'c']) backends.push(await TestBackend.start(name));
   });
@@ -118,8 +115,6 @@ describe('edge dashboard in a real browser (real etcd, edge as a child process)'
     await browser?.close();
     for (const edge of edges) await edge.kill();
     for (const backend of backends) await backend.close();
-    client?.close();
-    await etcd?.close();
   });
 
   it('shows endpoints, rates and drains live, without a reload', async () => {
@@ -187,7 +182,9 @@ describe('edge dashboard in a real browser (real etcd, edge as a child process)'
       await client
         .put(layout.drainKey('node1:shop-1:8080'))
         .value(
-          JSON.stringify({ v: 1, service: 'shop', reason: 'kernel upgrade', at: new Date().toISOString() }),
+          encodeRecord(
+            drainRecord({ service: 'shop', reason: 'kernel upgrade', at: new Date().toISOString() }),
+          ),
         );
       await putEndpoint(client, layout, 'shop', 'node1:shop-1:8080', a.port, {
         host: shop,
@@ -246,41 +243,28 @@ describe('edge dashboard in a real browser (real etcd, edge as a child process)'
     const id = 'node1:evil-1:8080';
     const key = layout.endpointKey('evil', id);
     await client.put(key).value(
-      JSON.stringify({
-        v: 1,
+      endpointValue({
         service: 'evil',
         id,
-        address: '127.0.0.1',
         port: backends[0]!.port,
-        protocol: 'http',
-        node: 'node1',
         bridge: 'b1',
         tags: [HOSTILE, SCRIPT],
-        weight: 1,
         routes: [{ host, pathPrefix: '/' }],
-        state: 'serving',
         health: { check: HOSTILE, status: '<b>up</b>', since: new Date().toISOString() },
         registeredAt: new Date().toISOString(),
       }),
     );
     await client
       .put(layout.drainKey(id))
-      .value(JSON.stringify({ v: 1, service: 'evil', reason: HOSTILE, at: new Date().toISOString() }));
+      .value(encodeRecord(drainRecord({ service: 'evil', reason: HOSTILE, at: new Date().toISOString() })));
     // A hostile host is refused by record validation: it never reaches the page at all.
     await client.put(layout.endpointKey('evil', 'node1:evil-2:8080')).value(
-      JSON.stringify({
-        v: 1,
+      endpointValue({
         service: 'evil',
         id: 'node1:evil-2:8080',
-        address: '127.0.0.1',
         port: backends[1]!.port,
-        protocol: 'http',
-        node: 'node1',
         bridge: 'b1',
-        tags: [],
-        weight: 1,
         routes: [{ host: HOSTILE, pathPrefix: '/' }],
-        state: 'serving',
         registeredAt: new Date().toISOString(),
       }),
     );

@@ -1,10 +1,11 @@
 import { createServer, request } from 'node:http';
 import { connect } from 'node:net';
-import { createEtcdClient, KeyLayout } from '@wharf/core';
+import { createEtcdClient, encodeRecord, KeyLayout } from '@wharf/core';
 import type { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdServer } from '../support/etcd-server.js';
 import { freePort } from '../support/ports.js';
+import { routeRecord } from '../support/records.js';
 import { eventually } from '../support/wait.js';
 import { get, putEndpoint, TestBackend } from './support/backends.js';
 import { EdgeProcess } from './support/edge-process.js';
@@ -162,7 +163,7 @@ describe('wharf-edge routing (real etcd, real backends, edge as a child process)
     const shop = await backend('shop');
     await client
       .put(layout.routeKey('shop-alias'))
-      .value(JSON.stringify({ v: 1, host: 'alias.test', pathPrefix: '/', service: 'shop' }));
+      .value(encodeRecord(routeRecord({ host: 'alias.test', service: 'shop' })));
     await eventually(async () => {
       const response = await get(edge.url, 'alias.test');
       expect(response.status).toBe(503);

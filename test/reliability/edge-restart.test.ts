@@ -1,18 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get } from '../edge/support/backends.js';
+import { ChildProgram, PROGRAM_MAIN } from '../support/child-program.js';
 import { EtcdServer } from '../support/etcd-server.js';
 import { eventually } from '../support/wait.js';
 import { FaultRig, recordResult, SCENARIO_TIMEOUT_MS } from './support/fault-rig.js';
 
-const EDGE_MAIN = fileURLToPath(new URL('../../packages/edge/dist/main.js', import.meta.url));
-
 describe('fault: edge SIGKILLed under load and restarted', { timeout: SCENARIO_TIMEOUT_MS }, () => {
   let etcd: EtcdServer;
   let rig: FaultRig;
-  let restarted: ChildProcess | undefined;
+  let restarted: ChildProgram | undefined;
   let restartedLog = '';
 
   beforeAll(async () => {
@@ -20,7 +16,7 @@ describe('fault: edge SIGKILLed under load and restarted', { timeout: SCENARIO_T
     rig = await FaultRig.start({ scenario: 'edge-restart', etcd: [etcd.endpoint], replicas: 2 });
   });
   afterAll(async () => {
-    restarted?.kill('SIGKILL');
+    await restarted?.kill();
     await rig?.close();
     await etcd?.close();
   });
@@ -37,7 +33,7 @@ describe('fault: edge SIGKILLed under load and restarted', { timeout: SCENARIO_T
 
       // The same ports, so the load's clients reconnect to the new process.
       const started = Date.now();
-      restarted = spawn(process.execPath, [EDGE_MAIN], {
+      restarted = new ChildProgram(PROGRAM_MAIN.edge, {
         env: {
           PATH: process.env.PATH ?? '',
           WHARF_ETCD: rig.etcd.join(','),
@@ -47,10 +43,9 @@ describe('fault: edge SIGKILLed under load and restarted', { timeout: SCENARIO_T
           WHARF_ADMIN_LISTEN: `127.0.0.1:${rig.edge.adminPort}`,
           LOG_LEVEL: 'info',
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      restarted.stderr?.on('data', (chunk: Buffer) => {
-        restartedLog += chunk.toString();
+        onLine: (line) => {
+          restartedLog += `${line}\n`;
+        },
       });
       const ready = eventually(async () => {
         expect((await fetch(`http://127.0.0.1:${rig.edge.adminPort}/readyz`)).status).toBe(200);
@@ -90,14 +85,13 @@ describe('fault: edge SIGKILLed under load and restarted', { timeout: SCENARIO_T
         listeningToFirstRoutedResponseMs: listeningToFirstResponseMs,
       },
     });
-    expect(restarted.exitCode, restartedLog).toBeNull();
+    expect(restarted.running, restartedLog).toBe(true);
     // While no edge listens, clients see connection errors; once one listens, it must not
     // answer from an empty table (a 404 for a host that exists is wrong, not just late).
     const answered = Object.keys(report.failures).filter((reason) => /^\d{3}$/.test(reason));
     expect(answered, JSON.stringify(report.samples)).toEqual([]);
     expect(listeningToFirstResponseMs).toBeLessThanOrEqual(1_000);
     expect(firstResponseMs).toBeLessThanOrEqual(2_000);
-    restarted.kill('SIGTERM');
-    expect((await once(restarted, 'exit'))[0]).toBe(0);
+    expect((await restarted.stop('SIGTERM')).code).toBe(0);
   });
 });

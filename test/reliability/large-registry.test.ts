@@ -3,7 +3,7 @@ import type { Etcd3 } from 'etcd3';
 import { describe, expect, it } from 'vitest';
 import { type EtcdServer, useEtcd } from '../support/etcd-server.js';
 import { putAll } from '../support/etcd-writes.js';
-import { validEndpoint } from '../support/record-fuzzer.js';
+import { endpointValue } from '../support/records.js';
 import { eventually } from '../support/wait.js';
 
 const layout = new KeyLayout('/wharf');
@@ -13,8 +13,12 @@ function realistic(index: number) {
   const id = `host${index % 50}:web-${index}:8080`;
   return {
     key: layout.endpointKey(`svc-${index % 400}`, id),
-    value: JSON.stringify({
-      ...validEndpoint(`svc-${index % 400}`, id, '10.0.0.5', 30_000 + (index % 30_000), 'web.example.com'),
+    value: endpointValue({
+      service: `svc-${index % 400}`,
+      id,
+      address: '10.0.0.5',
+      port: 30_000 + (index % 30_000),
+      routes: [{ host: 'web.example.com', pathPrefix: '/' }],
       container: { id: 'a'.repeat(64), name: `web-${index}`, image: 'acme/web:1.4' },
       tags: ['zone=eu-1a'],
       health: { check: 'http GET /health', status: 'passing', since: '2026-01-01T00:00:00.000Z' },

@@ -1,9 +1,9 @@
-import { createEtcdClient, KeyLayout } from '@wharf/core';
+import { KeyLayout } from '@wharf/core';
 import type { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get, putEndpoint, TestBackend } from '../edge/support/backends.js';
 import { EdgeProcess } from '../edge/support/edge-process.js';
-import { EtcdServer } from '../support/etcd-server.js';
+import { type EtcdServer, useEtcd } from '../support/etcd-server.js';
 import { putAll } from '../support/etcd-writes.js';
 import { FORBIDDEN_ADDRESSES, hostileEntries } from '../support/record-fuzzer.js';
 import { SteadyLoad } from '../support/steady-load.js';
@@ -38,9 +38,11 @@ describe(`a real edge under ${COUNT} hostile registry values (seed ${SEED})`, ()
   const backends: TestBackend[] = [];
   let fullLog = '';
 
+  useEtcd((started) => {
+    etcd = started.etcd;
+    client = started.client;
+  });
   beforeAll(async () => {
-    etcd = await EtcdServer.start();
-    client = createEtcdClient({ endpoints: [etcd.endpoint] });
     for (const name of ['good-1', 'good-2']) {
       const backend = await TestBackend.start(name);
       backends.push(backend);
@@ -55,8 +57,6 @@ describe(`a real edge under ${COUNT} hostile registry values (seed ${SEED})`, ()
   afterAll(async () => {
     await edge?.kill();
     for (const backend of backends) await backend.close();
-    client?.close();
-    await etcd?.close();
   });
 
   it('never crashes, keeps every valid route serving, refuses every bad entry and warns once per bad key', async () => {

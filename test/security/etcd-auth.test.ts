@@ -3,11 +3,12 @@ import type { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EtcdUsers, enableLeastPrivilegeAuth } from '../support/etcd-auth.js';
 import { EtcdServer } from '../support/etcd-server.js';
-import { validEndpoint } from '../support/record-fuzzer.js';
+import { endpointValue } from '../support/records.js';
 import { eventually } from '../support/wait.js';
 
 const layout = new KeyLayout('/wharf');
-const record = (id: string) => JSON.stringify(validEndpoint('auth', id, '127.0.0.1', 8080, 'auth.test'));
+const record = (id: string) =>
+  endpointValue({ service: 'auth', id, routes: [{ host: 'auth.test', pathPrefix: '/' }] });
 
 describe('etcd username/password auth with least-privilege roles (core client and ServiceWatcher)', () => {
   let etcd: EtcdServer;

@@ -2,7 +2,7 @@ import { createEtcdClient, KeyLayout, ServiceWatcher } from '@wharf/core';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdServer } from '../support/etcd-server.js';
-import { validEndpoint } from '../support/record-fuzzer.js';
+import { endpointValue } from '../support/records.js';
 import { createTestPki, etcdTlsArgs, type TestPki } from '../support/tls.js';
 import { eventually } from '../support/wait.js';
 
@@ -44,9 +44,13 @@ describe('etcd over TLS with client certificates (core client and ServiceWatcher
   it('reads, writes and watches with the CA, client certificate and key', async () => {
     await withClient({ ca: pki.ca, cert: pki.clientCert, key: pki.clientKey }, async (client) => {
       const key = layout.endpointKey('tls', 'n1:tls-1:80');
-      await client
-        .put(key)
-        .value(JSON.stringify(validEndpoint('tls', 'n1:tls-1:80', '127.0.0.1', 8080, 'tls.test')));
+      await client.put(key).value(
+        endpointValue({
+          service: 'tls',
+          id: 'n1:tls-1:80',
+          routes: [{ host: 'tls.test', pathPrefix: '/' }],
+        }),
+      );
       expect(await client.get(key).string()).toContain('"service":"tls"');
 
       const controller = new AbortController();

@@ -1,9 +1,9 @@
-import { createEtcdClient, KeyLayout } from '@wharf/core';
+import { KeyLayout } from '@wharf/core';
 import type { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get, putEndpoint, TestBackend } from '../edge/support/backends.js';
 import { EdgeProcess } from '../edge/support/edge-process.js';
-import { EtcdServer } from '../support/etcd-server.js';
+import { type EtcdServer, useEtcd } from '../support/etcd-server.js';
 import { Canary, rawExchange } from '../support/raw-http.js';
 import { eventually } from '../support/wait.js';
 
@@ -31,9 +31,11 @@ describe('hostile HTTP against a real edge, with a canary that must never be rea
   let canary: Canary;
   let c: number;
 
+  useEtcd((started) => {
+    etcd = started.etcd;
+    client = started.client;
+  });
   beforeAll(async () => {
-    etcd = await EtcdServer.start();
-    client = createEtcdClient({ endpoints: [etcd.endpoint] });
     backend = await TestBackend.start('known');
     canary = await Canary.start();
     c = canary.port;
@@ -49,8 +51,6 @@ describe('hostile HTTP against a real edge, with a canary that must never be rea
     await edge?.kill();
     await backend?.close();
     await canary?.close();
-    client?.close();
-    await etcd?.close();
   });
 
   const cases: [string, () => string | string[], Expected][] = [

@@ -1,11 +1,10 @@
-import { createEtcdClient } from '@wharf/core';
 import type { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BridgeProcess } from '../bridge/support/bridge-process.js';
 import { DemoContainers } from '../bridge/support/demo-containers.js';
 import { get } from '../edge/support/backends.js';
 import { EdgeProcess } from '../edge/support/edge-process.js';
-import { EtcdServer } from '../support/etcd-server.js';
+import { type EtcdServer, useEtcd } from '../support/etcd-server.js';
 import { eventually } from '../support/wait.js';
 
 const run = `${process.pid}`;
@@ -50,9 +49,11 @@ describe('hostile container labels through a real bridge', () => {
   const hostileName = (index: number) => `wharf-labels-${run}-bad-${index}`;
   const neighbour = `wharf-labels-${run}-good`;
 
+  useEtcd((started) => {
+    etcd = started.etcd;
+    client = started.client;
+  });
   beforeAll(async () => {
-    etcd = await EtcdServer.start();
-    client = createEtcdClient({ endpoints: [etcd.endpoint] });
     await containers.start(neighbour, { labels: base });
     for (const [index, [label, value]] of HOSTILE.entries()) {
       await containers.start(hostileName(index), { labels: { ...base, [label]: value } });
@@ -70,8 +71,6 @@ describe('hostile container labels through a real bridge', () => {
     await bridge?.kill('SIGKILL');
     await edge?.kill();
     await containers.removeAll();
-    client?.close();
-    await etcd?.close();
   });
 
   it('registers the neighbour and none of the hostile containers; warns once for each, naming the label', async () => {

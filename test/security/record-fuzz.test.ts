@@ -15,7 +15,8 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { type EtcdServer, useEtcd } from '../support/etcd-server.js';
 import { putAll } from '../support/etcd-writes.js';
-import { type FuzzEntry, hostileEntries, validEndpoint } from '../support/record-fuzzer.js';
+import { type FuzzEntry, hostileEntries } from '../support/record-fuzzer.js';
+import { endpointEntry } from '../support/records.js';
 import { eventually } from '../support/wait.js';
 
 const SEED = Number(process.env.WHARF_FUZZ_SEED ?? 20_261_123);
@@ -101,13 +102,14 @@ describe(`hostile registry values (seed ${SEED})`, () => {
       });
       const logger = pino({ level: 'warn' }, sink);
 
-      const valid = Array.from({ length: 20 }, (_, index) => {
-        const id = `good-${index}`;
-        return {
-          key: layout.endpointKey('good', id),
-          value: JSON.stringify(validEndpoint('good', id, '127.0.0.1', 10_000 + index, 'good.test')),
-        };
-      });
+      const valid = Array.from({ length: 20 }, (_, index) =>
+        endpointEntry(layout, {
+          service: 'good',
+          id: `good-${index}`,
+          port: 10_000 + index,
+          routes: [{ host: 'good.test', pathPrefix: '/' }],
+        }),
+      );
       // Half before the watcher starts (seen by the list), half after (seen by the watch).
       const half = Math.floor(entries.length / 2);
       await putAll(client, [...valid.slice(0, 10), ...entries.slice(0, half)]);

@@ -8,6 +8,13 @@ import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll } from 'vitest';
 import { freePort } from './ports.js';
 
+// Servers still running when the process exits (a timed-out test, an interrupted benchmark) are
+// killed rather than left behind.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export interface EtcdServerOptions {
   /** Extra etcd flags, e.g. TLS settings. */
   readonly args?: readonly string[];
@@ -69,7 +76,9 @@ export class EtcdServer {
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     this.#process = child;
+    running.add(child);
     child.once('exit', () => {
+      running.delete(child);
       if (this.#process === child) this.#process = undefined;
     });
     await this.#waitReady();

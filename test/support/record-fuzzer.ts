@@ -6,6 +6,7 @@
  */
 
 import { isIP } from 'node:net';
+import { endpointRecord } from './records.js';
 
 /** Which layer must refuse an entry. */
 export type Refusal =
@@ -53,21 +54,15 @@ const integer = (random: Random, min: number, max: number) => min + Math.floor(r
 
 /** A valid endpoint record; mutations start from it so each entry is wrong in exactly one way. */
 export function validEndpoint(service: string, id: string, address: string, port: number, host: string) {
-  return {
-    v: 1,
+  return endpointRecord({
     service,
     id,
     address,
     port,
-    protocol: 'http',
     node: 'fuzz-node',
     bridge: 'fuzz-bridge',
-    tags: [],
-    weight: 1,
     routes: [{ host, pathPrefix: '/' }],
-    state: 'serving',
-    registeredAt: '2026-01-01T00:00:00.000Z',
-  } as Record<string, unknown>;
+  }) as Record<string, unknown>;
 }
 
 const FIELD_MUTATIONS: Record<string, readonly unknown[]> = {

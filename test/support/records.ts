@@ -20,19 +20,23 @@ export type EndpointFields = Partial<EndpointRecord> & Pick<EndpointRecord, 'ser
  */
 export function endpointRecord(fields: EndpointFields): EndpointRecord {
   const node = fields.node ?? fields.id.split(':')[0] ?? 'n1';
+  // The design's key order, so that encoded values read like the bridge's.
   return {
-    v: RECORD_VERSION,
-    address: '127.0.0.1',
-    port: 8080,
-    protocol: 'http',
+    v: fields.v ?? RECORD_VERSION,
+    service: fields.service,
+    id: fields.id,
+    address: fields.address ?? '127.0.0.1',
+    port: fields.port ?? 8080,
+    protocol: fields.protocol ?? 'http',
     node,
-    bridge: `${node}-bridge`,
-    tags: [],
-    weight: 1,
-    routes: [],
-    state: 'serving',
-    registeredAt: RECORD_TIME,
-    ...fields,
+    bridge: fields.bridge ?? `${node}-bridge`,
+    ...(fields.container === undefined ? {} : { container: fields.container }),
+    tags: fields.tags ?? [],
+    weight: fields.weight ?? 1,
+    routes: fields.routes ?? [],
+    state: fields.state ?? 'serving',
+    ...(fields.health === undefined ? {} : { health: fields.health }),
+    registeredAt: fields.registeredAt ?? RECORD_TIME,
   };
 }
 

@@ -6,6 +6,7 @@ import { createEtcdClient, type EndpointRecord, encodeRecord, KeyLayout, watchSe
 import type { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type EtcdServer, useEtcd } from '../support/etcd-server.js';
+import { drainRecord, endpointValue } from '../support/records.js';
 import { eventually } from '../support/wait.js';
 
 const execFileAsync = promisify(execFile);
@@ -16,23 +17,8 @@ const layout = new KeyLayout(`/wharf-watch-${process.pid}`);
 const node = `watch${process.pid}`;
 const id = (name: string) => `${node}:${name}:80`;
 
-function endpoint(service: string, name: string, port: number, extra: Record<string, unknown> = {}) {
-  return encodeRecord({
-    v: 1,
-    service,
-    id: id(name),
-    address: '127.0.0.1',
-    port,
-    protocol: 'http',
-    node,
-    bridge: `${node}-bridge`,
-    tags: [],
-    weight: 1,
-    routes: [],
-    state: 'serving',
-    registeredAt: '2026-01-01T00:00:00.000Z',
-    ...extra,
-  });
+function endpoint(service: string, name: string, port: number, extra: Partial<EndpointRecord> = {}) {
+  return endpointValue({ service, id: id(name), port, node, bridge: `${node}-bridge`, ...extra });
 }
 
 /** Iterates `watchService` in the background, collecting each yielded set as a list of ids. */
@@ -82,7 +68,7 @@ describe('watchService against a real etcd', () => {
       // An operator drain takes effect before the bridge rewrites the record.
       await client
         .put(layout.drainKey(id('web-2')))
-        .value(encodeRecord({ v: 1, service: 'web', at: '2026-01-01T00:00:00Z' }));
+        .value(encodeRecord(drainRecord({ service: 'web', at: '2026-01-01T00:00:00Z' })));
       await eventually(() => expect(watch.sets.at(-1)).toEqual([id('web-3')]));
 
       await client
@@ -128,7 +114,7 @@ describe('watchService against a real etcd', () => {
         .exec();
       await client
         .put(layout.drainKey(id('api-1')))
-        .value(encodeRecord({ v: 1, service: 'api', at: '2026-01-01T00:00:00Z' }));
+        .value(encodeRecord(drainRecord({ service: 'api', at: '2026-01-01T00:00:00Z' })));
       // A real change afterwards: it must be the very next set yielded.
       await client.put(layout.endpointKey('web', id('web-2'))).value(endpoint('web', 'web-2', 1002));
       await eventually(() => expect(watch.sets.at(-1)).toEqual([id('web-1'), id('web-2')]));

@@ -1,5 +1,6 @@
 import { KeyLayout } from '@wharf/core';
 import { describe, expect, it } from 'vitest';
+import { drainRecord, routeRecord } from '../../../test/support/records.js';
 import { renderRoutes } from './commands/routes.js';
 import { createPalette } from './render/palette.js';
 import { buildRouteView } from './route-view.js';
@@ -21,9 +22,9 @@ describe('buildRouteView', () => {
       routes: [{ host: 'web.example.com', pathPrefix: '/api' }],
     }),
     '/wharf/services/db/h:db-1:5432': endpointValue('db', 'h:db-1:5432', { port: 5432 }),
-    '/wharf/routes/admin': { v: 1, host: 'admin.example.com', pathPrefix: '/', service: 'api' },
-    '/wharf/routes/gone': { v: 1, host: 'gone.example.com', pathPrefix: '/', service: 'nothing' },
-    '/wharf/drains/h:api-1:80': { v: 1, service: 'api', at: '2026-01-02T03:04:05Z' },
+    '/wharf/routes/admin': routeRecord({ host: 'admin.example.com', service: 'api' }),
+    '/wharf/routes/gone': routeRecord({ host: 'gone.example.com', service: 'nothing' }),
+    '/wharf/drains/h:api-1:80': drainRecord({ service: 'api', at: '2026-01-02T03:04:05Z' }),
   });
   const layout = new KeyLayout('/wharf');
   const view = buildRouteView(snapshot, layout);

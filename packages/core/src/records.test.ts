@@ -1,23 +1,20 @@
 import { describe, expect, it } from 'vitest';
+import { endpointRecord } from '../../../test/support/records.js';
 import { decodeEndpointRecord, decodeRouteRecord, encodeRecord, MAX_RECORD_BYTES } from './records.js';
 
-const valid = {
-  v: 1,
+const valid = endpointRecord({
   service: 'web',
   id: 'host1:web-1:8080',
   address: '10.0.0.5',
   port: 32768,
-  protocol: 'http',
   node: 'host1',
-  bridge: 'host1-bridge-web-1',
+  bridge: 'host1-bridge',
   container: { id: 'a'.repeat(64), name: 'web-1', image: 'acme/web:1.4' },
   tags: ['zone=eu-1a'],
-  weight: 1,
   routes: [{ host: 'Web.Example.com.', pathPrefix: '/' }],
-  state: 'serving',
   health: { check: 'http GET /health', status: 'passing', since: '2026-01-01T00:00:00.000Z' },
   registeredAt: '2026-01-01T00:00:00.000Z',
-};
+});
 const decode = (value: unknown) => decodeEndpointRecord(Buffer.from(JSON.stringify(value)));
 const codeOf = (value: unknown) => {
   const result = decode(value);

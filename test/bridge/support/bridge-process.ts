@@ -1,8 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
-
-const MAIN = fileURLToPath(new URL('../../../packages/bridge/dist/main.js', import.meta.url));
+import { ChildProgram, type Exit, PROGRAM_MAIN } from '../../support/child-program.js';
 
 export interface LogLine {
   readonly level: number;
@@ -18,35 +14,27 @@ export class BridgeProcess {
   readonly logs: LogLine[] = [];
   /** Non-JSON output (a ConfigError line, a crash). */
   readonly text: string[] = [];
-  readonly child: ChildProcess;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly #program: ChildProgram;
 
   constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, [MAIN], {
+    this.#program = new ChildProgram(PROGRAM_MAIN.bridge, {
       env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'debug', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.exited = once(this.child, 'exit').then(([code, signal]) => ({
-      code: code as number | null,
-      signal: signal as NodeJS.Signals | null,
-    }));
-    let buffered = '';
-    const collect = (chunk: Buffer) => {
-      buffered += chunk.toString();
-      let newline = buffered.indexOf('\n');
-      while (newline >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
+      onLine: (line) => {
         try {
           this.logs.push(JSON.parse(line) as LogLine);
         } catch {
           if (line.trim() !== '') this.text.push(line);
         }
-        newline = buffered.indexOf('\n');
-      }
-    };
-    this.child.stdout?.on('data', collect);
-    this.child.stderr?.on('data', collect);
+      },
+    });
+  }
+
+  get child() {
+    return this.#program.child;
+  }
+
+  get exited(): Promise<Exit> {
+    return this.#program.exited;
   }
 
   /** Log lines with this message (and, optionally, matching fields). */
@@ -57,14 +45,11 @@ export class BridgeProcess {
   }
 
   get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
+    return this.#program.running;
   }
 
-  async kill(
-    signal: NodeJS.Signals = 'SIGTERM',
-  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    if (this.running) this.child.kill(signal);
-    return this.exited;
+  async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<Exit> {
+    return this.#program.stop(signal);
   }
 
   /** Prints the collected output; call it when a test fails to see why. */

@@ -1,21 +1,13 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { ChildProgram, cleanEnv, PROGRAM_MAIN } from '../../support/child-program.js';
 
 const execFileAsync = promisify(execFile);
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const CLI = fileURLToPath(new URL('../../../packages/cli/dist/main.js', import.meta.url));
-
-/** The test runner's environment without anything that would change what the CLI does. */
-export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value === undefined || /^(WHARF_|LOG_|NO_COLOR$|FORCE_COLOR$)/.test(name)) continue;
-    env[name] = value;
-  }
-  return { ...env, ...extra };
-}
+export const CLI = PROGRAM_MAIN.cli;
+export { cleanEnv };
 
 export interface CliResult {
   readonly code: number;
@@ -24,26 +16,27 @@ export interface CliResult {
   readonly ms: number;
 }
 
-/** Runs `wharf <args>` to completion with pipes (so stdout is not a terminal). */
+/** Runs `wharf <args>` to completion with pipes (so stdout is not a terminal); at most 30 s. */
 export async function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
   const started = Date.now();
-  try {
-    const { stdout, stderr } = await execFileAsync('node', [CLI, ...args], {
-      env: cleanEnv(env),
-      timeout: 30_000,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr, ms: Date.now() - started };
-  } catch (error) {
-    const failure = error as { code?: number; stdout?: string; stderr?: string };
-    if (typeof failure.code !== 'number') throw error;
-    return {
-      code: failure.code,
-      stdout: failure.stdout ?? '',
-      stderr: failure.stderr ?? '',
-      ms: Date.now() - started,
-    };
-  }
+  const program = new ChildProgram(CLI, { args, env: cleanEnv(env) });
+  const output = { stdout: '', stderr: '' };
+  const ended = (['stdout', 'stderr'] as const).map(
+    (stream) =>
+      new Promise<void>((resolve) => {
+        const readable = program.child[stream];
+        readable?.on('data', (chunk: string) => {
+          output[stream] += chunk;
+        });
+        readable?.once('close', resolve);
+      }),
+  );
+  const timeout = setTimeout(() => void program.kill(), 30_000);
+  const exit = await program.exited.finally(() => clearTimeout(timeout));
+  await Promise.all(ended);
+  if (exit.code === null)
+    throw new Error(`wharf ${args.join(' ')} ended by ${exit.signal}:\n${output.stderr}`);
+  return { code: exit.code, ...output, ms: Date.now() - started };
 }
 
 /** Runs `wharf <args>` under a pseudo-terminal (util-linux `script`), so stdout is a TTY. */
@@ -61,36 +54,28 @@ export async function runCliInTerminal(
 
 /** A long-running `wharf` (e.g. watch) whose stdout lines are collected as they arrive. */
 export function spawnCli(args: readonly string[], env: Record<string, string> = {}) {
-  const child: ChildProcess = spawn('node', [CLI, ...args], {
-    env: cleanEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   const lines: string[] = [];
   let stderr = '';
-  let buffered = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    buffered += chunk;
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    lines.push(...parts);
+  const program = new ChildProgram(CLI, {
+    args,
+    env: cleanEnv(env),
+    onLine: (line, stream) => {
+      if (stream === 'stdout') lines.push(line);
+      else stderr += `${line}\n`;
+    },
   });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     lines,
     get stderr() {
       return stderr;
     },
-    exited,
+    exited: program.exited.then((exit) => exit.code),
     /** Sends SIGINT (Ctrl-C) and waits for the exit status. */
     async interrupt(): Promise<number | null> {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
-      return exited;
+      return (await program.stop('SIGINT')).code;
     },
     kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      void program.kill();
     },
   };
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { HttpRoute, KeyLayout } from '@wharf/core';
 import type { Etcd3 } from 'etcd3';
 import { WebSocketServer } from 'ws';
+import { endpointValue } from '../../support/records.js';
 
 export interface SeenRequest {
   readonly method: string;
@@ -79,8 +80,7 @@ export interface EndpointOptions {
 }
 
 export function endpointRecord(service: string, id: string, port: number, options: EndpointOptions = {}) {
-  return JSON.stringify({
-    v: 1,
+  return endpointValue({
     service,
     id,
     address: options.address ?? '127.0.0.1',
@@ -88,10 +88,12 @@ export function endpointRecord(service: string, id: string, port: number, option
     protocol: options.protocol ?? 'http',
     node: 'n1',
     bridge: 'test-bridge',
-    tags: options.tags ?? [],
+    tags: [...(options.tags ?? [])],
     weight: options.weight ?? 1,
-    routes:
-      options.routes ?? (options.host ? [{ host: options.host, pathPrefix: options.pathPrefix ?? '/' }] : []),
+    routes: [
+      ...(options.routes ??
+        (options.host ? [{ host: options.host, pathPrefix: options.pathPrefix ?? '/' }] : [])),
+    ],
     state: options.state ?? 'serving',
     registeredAt: new Date().toISOString(),
   });

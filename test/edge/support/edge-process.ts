@@ -1,15 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { ChildProgram, PROGRAM_MAIN } from '../../support/child-program.js';
 import { freePort } from '../../support/ports.js';
-
-const MAIN = fileURLToPath(new URL('../../../packages/edge/dist/main.js', import.meta.url));
-
-// Children still running when the test process exits (a timed-out test skips its `finally`)
-// are killed rather than left behind.
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
 
 export interface EdgeProcessOptions {
   readonly etcd: string;
@@ -35,9 +26,8 @@ export class EdgeProcess {
   readonly adminPort: number;
   /** The TLS listener's port, or undefined when it is off. */
   readonly tlsPort: number | undefined;
-  readonly child: ChildProcess;
   log = '';
-  #exit: Promise<number | null>;
+  readonly #program: ChildProgram;
 
   private constructor(
     port: number,
@@ -49,7 +39,7 @@ export class EdgeProcess {
     this.port = port;
     this.adminPort = adminPort;
     this.tlsPort = tlsPort;
-    this.child = spawn(process.execPath, [MAIN], {
+    this.#program = new ChildProgram(PROGRAM_MAIN.edge, {
       env: {
         PATH: process.env.PATH ?? '',
         WHARF_ETCD: options.etcd,
@@ -60,21 +50,15 @@ export class EdgeProcess {
         LOG_LEVEL: 'info',
         ...options.env,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      onLine: (line) => {
+        this.log += `${line}\n`;
+        if (this.log.length > 200_000) this.log = this.log.slice(-100_000);
+      },
     });
-    const append = (chunk: Buffer) => {
-      this.log += chunk.toString();
-      if (this.log.length > 200_000) this.log = this.log.slice(-100_000);
-    };
-    this.child.stdout?.on('data', append);
-    this.child.stderr?.on('data', append);
-    running.add(this.child);
-    this.#exit = new Promise((resolve) =>
-      this.child.once('exit', (code) => {
-        running.delete(this.child);
-        resolve(code);
-      }),
-    );
+  }
+
+  get child(): ChildProcess {
+    return this.#program.child;
   }
 
   static async start(options: EdgeProcessOptions): Promise<EdgeProcess> {
@@ -93,13 +77,13 @@ export class EdgeProcess {
   }
 
   get exited(): Promise<number | null> {
-    return this.#exit;
+    return this.#program.exited.then((exit) => exit.code);
   }
 
   async waitReady(timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let exited = false;
-    void this.#exit.then(() => {
+    void this.#program.exited.then(() => {
       exited = true;
     });
     for (;;) {
@@ -117,13 +101,11 @@ export class EdgeProcess {
 
   /** SIGTERM, then the exit code. */
   async stop(): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    return this.#exit;
+    return (await this.#program.stop('SIGTERM')).code;
   }
 
   /** SIGKILL (cleanup after failures); idempotent. */
   async kill(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-    await this.#exit;
+    await this.#program.kill();
   }
 }

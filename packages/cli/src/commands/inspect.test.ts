@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { bridgeRecord, drainRecord } from '../../../../test/support/records.js';
 import { createPalette } from '../render/palette.js';
 import { endpointValue, NOW, snapshotOf } from '../test-fixtures.js';
 import { renderBridges } from './bridges.js';
-import { type Inspection, renderInspection } from './inspect.js';
+import { renderInspection } from './inspect.js';
 
 const plain = createPalette(false);
 
 describe('inspect rendering', () => {
-  const record = endpointValue('web', 'h:web-1:80') as unknown as Inspection['record'];
+  const record = endpointValue('web', 'h:web-1:80');
 
   it('shows the key, the lease time left, the drain and the full record', () => {
     const text = renderInspection(
@@ -16,7 +17,7 @@ describe('inspect rendering', () => {
         key: '/wharf/services/web/h:web-1:80',
         record,
         lease: { id: '694d8a2b3c4e5f01', ttlSeconds: 8, grantedTtlSeconds: 10 },
-        drain: { v: 1, service: 'web', reason: 'kernel', at: '2026-01-02T03:04:05Z' },
+        drain: drainRecord({ service: 'web', reason: 'kernel', at: '2026-01-02T03:04:05Z' }),
       },
       plain,
     );
@@ -41,14 +42,12 @@ describe('inspect rendering', () => {
 describe('bridges rendering', () => {
   it('lists bridges with the number of endpoints each owns', () => {
     const snapshot = snapshotOf({
-      '/wharf/bridges/h-sidecar': {
-        v: 1,
+      '/wharf/bridges/h-sidecar': bridgeRecord({
         node: 'h',
         mode: 'sidecar',
         target: 'web-1',
-        version: '0.1.0',
         startedAt: '2026-01-02T02:04:05Z',
-      },
+      }),
       '/wharf/services/web/h:web-1:80': endpointValue('web', 'h:web-1:80', { bridge: 'h-sidecar' }),
     });
     const lines = renderBridges(snapshot, plain, NOW).trimEnd().split('\n');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { drainRecord } from '../../../../test/support/records.js';
 import { createPalette } from '../render/palette.js';
 import { endpointValue, NOW, snapshotOf } from '../test-fixtures.js';
 import { lsJson, renderLs } from './ls.js';
@@ -15,7 +16,7 @@ describe('ls rendering', () => {
     }),
     '/wharf/services/api/h:api-1:80': endpointValue('api', 'h:api-1:80', { address: 'fd00::1', port: 81 }),
     '/wharf/services/web/bad': 'not json',
-    '/wharf/drains/h:api-1:80': { v: 1, service: 'api', reason: 'kernel', at: '2026-01-02T03:04:05Z' },
+    '/wharf/drains/h:api-1:80': drainRecord({ service: 'api', reason: 'kernel', at: '2026-01-02T03:04:05Z' }),
   });
 
   it('lists endpoints sorted by service and instance, one row each', () => {

@@ -1,12 +1,12 @@
 import type { EndpointRecord, RegistryChange } from '@wharf/core';
 import { describe, expect, it } from 'vitest';
+import { drainRecord } from '../../../../test/support/records.js';
 import { createPalette } from '../render/palette.js';
 import { endpointValue } from '../test-fixtures.js';
 import { describeChange, renderWatchLine, watchJsonLine } from './watch.js';
 
 const AT = '2026-01-02T03:04:05.000Z';
-const record = (state: 'serving' | 'draining') =>
-  endpointValue('web', 'h:web-1:80', { state }) as EndpointRecord;
+const record = (state: 'serving' | 'draining') => endpointValue('web', 'h:web-1:80', { state });
 const change = (
   current: EndpointRecord | undefined,
   previous: EndpointRecord | undefined,
@@ -43,7 +43,7 @@ describe('watch events', () => {
       kind: 'drain',
       key: '/wharf/drains/h:web-1:80',
       parsed: { kind: 'drain', instanceId: 'h:web-1:80' },
-      current: { v: 1, service: 'web', reason: 'kernel', at: AT },
+      current: drainRecord({ service: 'web', reason: 'kernel', at: AT }),
       previous: undefined,
     };
     expect(describeChange(drain, 'web', AT)).toMatchObject({ event: 'operator-drain', reason: 'kernel' });
