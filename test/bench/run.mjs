@@ -1,5 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S npx tsx
 // wharf benchmarks: `npm run bench -- [scenario...] [--quick] [--duration s] [--rounds n] ...`
+// Run through tsx: the scenarios use the tests' own TypeScript support (etcd, records, ports).
 // Each scenario starts what it needs on loopback, stops by itself and cleans up everything it
 // started, also on error, Ctrl-C or SIGTERM.
 import { loadavg } from 'node:os';
@@ -37,6 +38,8 @@ const usage = `usage: npm run bench -- [${scenarios.map((s) => s.name).join('|')
   --baseline <dir>   proxy: also run the edge built in another checkout <dir> (its
                      packages/edge/dist/main.js) as "wharf-edge-baseline", interleaved
   --targets <list>   proxy: only these targets, e.g. wharf-edge,wharf-edge-baseline,nginx
+  --bridge-image <t> footprint: the bridge image to measure (default wharf/bridge)
+  --compare-image <t> footprint: another bridge image, measured alike (before/after)
   --render           only rewrite latest.md from latest.json`;
 
 function parseOptions(argv) {
@@ -53,6 +56,8 @@ function parseOptions(argv) {
       profile: { type: 'boolean', default: false },
       baseline: { type: 'string' },
       targets: { type: 'string' },
+      'bridge-image': { type: 'string', default: 'wharf/bridge' },
+      'compare-image': { type: 'string' },
       render: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -77,6 +82,8 @@ function parseOptions(argv) {
     profile: values.profile,
     baseline: values.baseline,
     targets: values.targets?.split(','),
+    bridgeImage: values['bridge-image'],
+    compareImage: values['compare-image'],
     render: values.render,
   };
 }

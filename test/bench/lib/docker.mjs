@@ -23,7 +23,7 @@ export async function imageExists(image) {
   }
 }
 
-/** `docker run -d` with labels and env; returns the container id. */
+/** `docker run -d` with labels and env (and `command` after the image); returns the container id. */
 export async function runContainer({
   name,
   image = 'wharf/demo',
@@ -31,6 +31,7 @@ export async function runContainer({
   env = {},
   publish = [],
   args = [],
+  command = [],
 }) {
   trackContainer(name);
   const flags = [
@@ -45,6 +46,7 @@ export async function runContainer({
     ...publish.flatMap((spec) => ['-p', spec]),
     ...args,
     image,
+    ...command,
   ];
   return (await run('docker', flags)).trim();
 }

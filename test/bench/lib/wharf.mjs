@@ -2,14 +2,18 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { encodeRecord, KeyLayout } from '@wharf/core';
+import { putAll } from '../../support/etcd-writes.ts';
+import { freePort } from '../../support/ports.ts';
+import { endpointRecord as buildEndpointRecord } from '../../support/records.ts';
 import { get, waitForHttp } from './http.mjs';
-import { freePort } from './ports.mjs';
 import { start } from './processes.mjs';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const edgeMain = join(repoRoot, 'packages/edge/dist/main.js');
 export const bridgeMain = join(repoRoot, 'packages/bridge/dist/main.js');
 export const PREFIX = '/wharf';
+const LAYOUT = new KeyLayout(PREFIX);
 
 export function edgeBuilt() {
   return existsSync(edgeMain);
@@ -19,47 +23,37 @@ export function bridgeBuilt() {
   return existsSync(bridgeMain);
 }
 
-/** An endpoint record as a bridge would write it (DESIGN.md), for a backend the harness runs. */
+/** An endpoint record as a bridge would write it, for a backend the harness runs. */
 export function endpointRecord({ service, id, address = '127.0.0.1', port, hosts, state = 'serving' }) {
   const now = new Date().toISOString();
-  return {
-    v: 1,
+  return buildEndpointRecord({
     service,
     id,
     address,
     port,
-    protocol: 'http',
     node: 'bench',
     bridge: 'bench-harness',
     container: { id: '0'.repeat(64), name: id.split(':')[1] ?? 'bench', image: 'bench/backend:1' },
-    tags: [],
-    weight: 1,
     routes: hosts.map((host) => ({ host, pathPrefix: '/' })),
     state,
     health: { check: 'none', status: 'passing', since: now },
     registeredAt: now,
-  };
+  });
 }
 
-export function endpointKey(service, id) {
-  return `${PREFIX}/services/${service}/${id}`;
-}
+const entry = (record) => ({
+  key: LAYOUT.endpointKey(record.service, record.id),
+  value: encodeRecord(record),
+});
 
 export async function putEndpoint(client, record) {
-  await client.put(endpointKey(record.service, record.id)).value(JSON.stringify(record));
+  const { key, value } = entry(record);
+  await client.put(key).value(value);
 }
 
-/** Writes many records in transactions of `batch` puts (etcd's --max-txn-ops bounds it). */
-export async function putEndpoints(client, records, batch = 500) {
-  for (let index = 0; index < records.length; index += batch) {
-    const ops = records
-      .slice(index, index + batch)
-      .map((record) => client.put(endpointKey(record.service, record.id)).value(JSON.stringify(record)));
-    await client
-      .if(PREFIX, 'Create', '>', -1)
-      .then(...ops)
-      .commit();
-  }
+/** Writes many records in transactions (the tests' `putAll`). */
+export async function putEndpoints(client, records) {
+  await putAll(client, records.map(entry));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../lib/ports.mjs';
+import { freePort } from '../../support/ports.ts';
 import { run, start, tempDir } from '../lib/processes.mjs';
 
 /** Caddy `reverse_proxy`; GOMAXPROCS = workers is Go's equivalent of a worker count. */

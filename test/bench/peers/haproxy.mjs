@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../lib/ports.mjs';
+import { freePort } from '../../support/ports.ts';
 import { run, start, tempDir } from '../lib/processes.mjs';
 
 /** HAProxy in HTTP mode with `nbthread` = workers; keep-alive to the backend is its default. */

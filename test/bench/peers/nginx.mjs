@@ -2,8 +2,8 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { freePort } from '../../support/ports.ts';
 import { waitForHttp } from '../lib/http.mjs';
-import { freePort } from '../lib/ports.mjs';
 import { start, tempDir } from '../lib/processes.mjs';
 
 export const SMALL_BODY = 'hello from the bench backend\n';

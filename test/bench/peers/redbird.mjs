@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../lib/ports.mjs';
+import { freePort } from '../../support/ports.ts';
 import { start } from '../lib/processes.mjs';
 
 const server = join(dirname(fileURLToPath(import.meta.url)), 'redbird-server.mjs');

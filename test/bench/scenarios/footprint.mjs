@@ -1,5 +1,6 @@
 // Scenario "footprint": idle resident memory of the edge and the bridge, as processes and, when
-// the images exist, as containers.
+// the images exist, as containers — each next to a bare `node` doing nothing in the same place
+// (process or image), since what a sidecar costs is what it adds to the Node runtime.
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dockerAvailable, imageExists, RUN_ID, removeContainers, runContainer } from '../lib/docker.mjs';
@@ -63,8 +64,13 @@ async function containerMemory(name) {
   };
 }
 
+const IDLE_NODE = ['-e', 'setInterval(() => {}, 1 << 30)'];
+
 async function measureProcesses(etcd, withDocker) {
   const figures = {};
+  const bare = start('node-bare', process.execPath, IDLE_NODE);
+  figures.bareNodeProcess = await idleRss(bare.pid);
+  await bare.stop('SIGKILL');
   if (edgeBuilt()) {
     await putEndpoint(
       etcd.client,
@@ -107,7 +113,7 @@ async function measureProcesses(etcd, withDocker) {
   return figures;
 }
 
-async function measureContainers(etcd) {
+async function measureContainers(etcd, bridgeImage) {
   const figures = {};
   if (await imageExists('wharf/edge')) {
     const name = `${RUN_ID}-edge`;
@@ -130,31 +136,74 @@ async function measureContainers(etcd) {
       await removeContainers([name]);
     }
   }
-  if (await imageExists('wharf/bridge')) {
+  if (await imageExists(bridgeImage)) {
+    figures.bridgeImage = bridgeImage;
+    const bare = `${RUN_ID}-bare-node`;
+    try {
+      // The image's own runtime and flags, running nothing: what every sidecar pays regardless.
+      await runContainer({
+        name: bare,
+        image: bridgeImage,
+        args: ['--entrypoint', 'node'],
+        command: ['--max-semi-space-size=1', ...IDLE_NODE],
+      });
+      figures.bareNodeContainer = await containerMemory(bare);
+    } catch (error) {
+      figures.bareNodeContainerError = error.message.split('\n')[0];
+    } finally {
+      await removeContainers([bare]);
+    }
+    const common = {
+      WHARF_ETCD: etcd.endpoint,
+      WHARF_HOST_IP: '127.0.0.1',
+      WHARF_NODE: `bench-${process.pid}`,
+    };
+    const docker = ['--network', 'host', '-v', '/var/run/docker.sock:/var/run/docker.sock'];
     const name = `${RUN_ID}-bridge`;
     try {
-      await runContainer({
-        name,
-        image: 'wharf/bridge',
-        args: ['--network', 'host', '-v', '/var/run/docker.sock:/var/run/docker.sock'],
-        env: { WHARF_ETCD: etcd.endpoint, WHARF_HOST_IP: '127.0.0.1', WHARF_NODE: `bench-${process.pid}` },
-      });
+      await runContainer({ name, image: bridgeImage, args: docker, env: common });
       figures.bridgeContainer = await containerMemory(name);
     } catch (error) {
       figures.bridgeContainerError = error.message.split('\n')[0];
     } finally {
       await removeContainers([name]);
     }
+    const target = `${RUN_ID}-sidecar-target`;
+    const sidecar = `${RUN_ID}-sidecar`;
+    const service = `footprint-sidecar-${process.pid}`;
+    try {
+      await runContainer({ name: target, publish: ['127.0.0.1::8080'] });
+      await runContainer({
+        name: sidecar,
+        image: bridgeImage,
+        args: docker,
+        env: { ...common, WHARF_TARGET: target, WHARF_SERVICE: service, WHARF_CHECK: 'http:/health' },
+      });
+      await waitForKeys(etcd.client, `${PREFIX}/services/${service}/`, 1);
+      figures.bridgeSidecarContainer = await containerMemory(sidecar);
+    } catch (error) {
+      figures.bridgeSidecarContainerError = error.message.split('\n')[0];
+    } finally {
+      await removeContainers([sidecar, target]);
+    }
   }
   return figures;
 }
 
-export async function run() {
+export async function run({ options }) {
   const etcd = await startEtcd();
   try {
     const withDocker = await dockerAvailable();
     const figures = await measureProcesses(etcd, withDocker);
-    if (withDocker) Object.assign(figures, await measureContainers(etcd));
+    if (withDocker) Object.assign(figures, await measureContainers(etcd, options.bridgeImage));
+    // Another build of the bridge image (an earlier commit's), measured the same way for a before/after.
+    if (withDocker && options.compareImage) {
+      const { edgeContainer, edgeContainerError, ...compare } = await measureContainers(
+        etcd,
+        options.compareImage,
+      );
+      figures.compare = compare;
+    }
     return { settleSeconds: SETTLE_MS / 1000, ...figures };
   } finally {
     await etcd.close();
@@ -174,6 +223,14 @@ export function bars(result) {
       met: worst.rssMiB * MB_PER_MIB <= 45,
     });
   }
+  const above = sidecarAboveBareNode(result);
+  if (above) {
+    bars.push({
+      bar: 'sidecar bridge ≤ 20 MB anonymous above a bare node',
+      measured: `${round(above.anonymousMiB * MB_PER_MIB)} MB anonymous above bare node, ${above.where}`,
+      met: above.anonymousMiB * MB_PER_MIB <= 20,
+    });
+  }
   if (result.edgeProcess) {
     const edge = result.edgeProcess;
     bars.push({
@@ -185,19 +242,61 @@ export function bars(result) {
   return bars;
 }
 
+/** What a sidecar bridge adds to an idle Node: in its image when measured there, else as processes. */
+function sidecarAboveBareNode(result) {
+  const [bridge, bare, where] = result.bridgeSidecarContainer
+    ? [result.bridgeSidecarContainer, result.bareNodeContainer, `${result.bridgeImage} image`]
+    : [result.bridgeSidecarProcess, result.bareNodeProcess, 'processes'];
+  if (!bridge || !bare) return undefined;
+  return {
+    anonymousMiB: round(bridge.anonymousMiB - bare.anonymousMiB),
+    rssMiB: round(bridge.rssMiB - bare.rssMiB),
+    where,
+  };
+}
+
 export function markdown(result) {
   const process = (what, m) => m && `| ${what} | ${m.rssMiB} | ${m.anonymousMiB} | ${m.fileMiB} | |`;
   const container = (what, m, error) =>
     error
       ? `| ${what} | failed: ${error} | | | |`
       : m && `| ${what} | ${m.rssMiB} | ${m.anonymousMiB} | ${m.fileMiB} | ${m.dockerStatsMiB} |`;
+  const image = result.bridgeImage ?? 'wharf/bridge';
   const rows = [
+    process('bare `node` process, idle', result.bareNodeProcess),
     process('wharf-edge process (1 worker, 1 route)', result.edgeProcess),
     process('wharf-bridge process, host mode, 1 container', result.bridgeHostProcess),
     process('wharf-bridge process, sidecar mode', result.bridgeSidecarProcess),
     container('wharf/edge container', result.edgeContainer, result.edgeContainerError),
-    container('wharf/bridge container', result.bridgeContainer, result.bridgeContainerError),
+    container(
+      `bare \`node\` in the ${image} image, idle`,
+      result.bareNodeContainer,
+      result.bareNodeContainerError,
+    ),
+    container(`${image} container, host mode`, result.bridgeContainer, result.bridgeContainerError),
+    container(
+      `${image} container, sidecar mode`,
+      result.bridgeSidecarContainer,
+      result.bridgeSidecarContainerError,
+    ),
   ].filter(Boolean);
+  const above = sidecarAboveBareNode(result);
+  const compare = result.compare?.bridgeImage ? result.compare : undefined;
+  const before = compare && sidecarAboveBareNode(compare);
+  if (compare) {
+    rows.push(
+      container(
+        `bare \`node\` in the ${compare.bridgeImage} image, idle`,
+        compare.bareNodeContainer,
+        compare.bareNodeContainerError,
+      ),
+      container(
+        `${compare.bridgeImage} container, sidecar mode`,
+        compare.bridgeSidecarContainer,
+        compare.bridgeSidecarContainerError,
+      ),
+    );
+  }
   return [
     `Idle = ${result.settleSeconds} s after start-up and registration, largest of 3 samples 1 s apart, summed over the process group. ` +
       'Anonymous = heap and stacks; file = mapped files, mostly the node binary, which every Node process on a host shares. ' +
@@ -206,5 +305,16 @@ export function markdown(result) {
     '| what | RSS | anonymous | file | docker stats |',
     '|---|---:|---:|---:|---:|',
     ...rows,
+    ...(above
+      ? [
+          '',
+          `A sidecar bridge adds ${above.anonymousMiB} MiB anonymous (${above.rssMiB} MiB RSS) to a bare node (${above.where}).`,
+        ]
+      : []),
+    ...(before
+      ? [
+          `The same measure for ${compare.bridgeImage}: ${before.anonymousMiB} MiB anonymous (${before.rssMiB} MiB RSS).`,
+        ]
+      : []),
   ].join('\n');
 }

@@ -3,8 +3,8 @@
 // connections (HTTP/1.1 and HTTP/2) and new TLS handshakes/s (one request per connection).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { freePort } from '../../support/ports.ts';
 import { startEtcd } from '../lib/etcd.mjs';
-import { freePort } from '../lib/ports.mjs';
 import { run as runCommand, start, tempDir } from '../lib/processes.mjs';
 import { progress } from '../lib/progress.mjs';
 import { median, round } from '../lib/stats.mjs';
@@ -153,13 +153,10 @@ export async function run({ options, signal }) {
     cpus: cpus.proxy,
     env: { WHARF_TLS_LISTEN: `127.0.0.1:${tlsPort}`, WHARF_TLS_CERTS: certificate.dir },
   });
-  const { Etcd3 } = await import('etcd3');
-  const client = new Etcd3({ hosts: etcd.endpoint });
   await putEndpoint(
-    client,
+    etcd.client,
     endpointRecord({ service: 'bench', id: 'bench:backend:80', port: backend.port, hosts: [HOST] }),
   );
-  client.close();
   const targets = [
     { name: 'wharf-edge', port: tlsPort, handle: edge.handle },
     { name: 'nginx', ...(await startNginxTls({ backendPort: backend.port, certificate, cpus: cpus.proxy })) },
