@@ -1,5 +1,5 @@
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { createRequire } from 'node:module';
 import { WharfError } from '@wharf/core';
 
 /** Where the Docker Engine API is: a unix socket, or TCP with optional TLS (DOCKER_HOST rules). */
@@ -50,6 +50,9 @@ export interface ExecInspect {
 }
 
 const API_TIMEOUT_MS = 10_000;
+
+/** node:https, loaded only for `DOCKER_TLS_VERIFY`: it costs an idle process about 3 MB. */
+const loadHttps = () => createRequire(import.meta.url)('node:https') as typeof import('node:https');
 
 /**
  * The Docker Engine API calls the bridge makes, over node:http: four reads, and the three calls
@@ -153,7 +156,7 @@ export class DockerClient {
       ...(init.signal ? { signal: init.signal } : {}),
     };
     return new Promise((resolve, reject) => {
-      const req = tls ? httpsRequest({ ...options, ...tls }) : httpRequest(options);
+      const req = tls ? loadHttps().request({ ...options, ...tls }) : httpRequest(options);
       req.on('response', resolve);
       if (timeoutMs > 0) req.on('timeout', () => req.destroy(new Error(`timed out after ${timeoutMs}ms`)));
       else req.on('socket', (socket) => socket.setTimeout(0));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { createRequire } from 'node:module';
 import { whenAborted } from './abort-signal.js';
 import type { EtcdConfig } from './common-config.js';
 import {
@@ -52,6 +52,9 @@ class GatewayRefusal extends Error {
   }
 }
 
+/** node:https, loaded only for TLS endpoints: it costs an idle process about 3 MB. */
+const loadHttps = () => createRequire(import.meta.url)('node:https') as typeof import('node:https');
+
 const base64 = (text: string) => Buffer.from(text).toString('base64');
 const fromBase64 = (text: string | undefined) => Buffer.from(text ?? '', 'base64');
 
@@ -88,6 +91,7 @@ export class EtcdGateway implements EtcdStore {
   readonly #agent: HttpAgent;
   /** Streams (watches) get sockets of their own, never reused by or timed out with calls. */
   readonly #streamAgent: HttpAgent;
+  readonly #request: typeof httpRequest;
   #current = 0;
   #token: Promise<string> | undefined;
   #closed = false;
@@ -98,17 +102,20 @@ export class EtcdGateway implements EtcdStore {
     this.#callTimeoutMs = options.callTimeoutMs ?? 5_000;
     const tls = this.#endpoints.some((endpoint) => endpoint.protocol === 'https:');
     if (tls) {
+      const https = loadHttps();
       const credentials = {
         ...(config.ca ? { ca: readFileSync(config.ca) } : {}),
         ...(config.cert && config.key
           ? { cert: readFileSync(config.cert), key: readFileSync(config.key) }
           : {}),
       };
-      this.#agent = new HttpsAgent({ keepAlive: true, ...credentials });
-      this.#streamAgent = new HttpsAgent({ keepAlive: false, ...credentials });
+      this.#agent = new https.Agent({ keepAlive: true, ...credentials });
+      this.#streamAgent = new https.Agent({ keepAlive: false, ...credentials });
+      this.#request = https.request;
     } else {
       this.#agent = new HttpAgent({ keepAlive: true });
       this.#streamAgent = new HttpAgent({ keepAlive: false });
+      this.#request = httpRequest;
     }
   }
 
@@ -357,9 +364,8 @@ export class EtcdGateway implements EtcdStore {
     if (this.#closed) throw new Error('etcd client closed');
     const token = path === '/v3/auth/authenticate' ? undefined : await this.#authenticate(endpoint);
     const payload = JSON.stringify(body);
-    const send = endpoint.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const req = send({
+      const req = this.#request({
         protocol: endpoint.protocol,
         hostname: endpoint.hostname.replace(/^\[(.*)\]$/, '$1'),
         port: endpoint.port || (endpoint.protocol === 'https:' ? 443 : 80),
