@@ -1,10 +1,8 @@
-import { createEtcdClient, type EndpointRecord } from '@wharf/core';
-
-type Etcd = ReturnType<typeof createEtcdClient>;
+import { createEtcdClient, type EndpointRecord, type EtcdClient } from '@wharf/core';
 
 /** Reads and watches what a bridge wrote, as the edge or an operator would. */
 export class RegistryProbe {
-  readonly client: Etcd;
+  readonly client: EtcdClient;
 
   /** One endpoint, or several members of a cluster. */
   constructor(endpoints: string | readonly string[]) {
