@@ -2,6 +2,7 @@ import {
   createEtcdClient,
   EtcdGateway,
   type EtcdStore,
+  EtcdUnavailableError,
   etcd3Store,
   KeyLayout,
   listPrefix,
@@ -162,6 +163,42 @@ describe('EtcdGateway across members, with auth and TLS', () => {
       } finally {
         cluster.resume(frozen);
       }
+    } finally {
+      gateway.close();
+      await cluster.close();
+    }
+  });
+
+  it('a member cut off from its quorum refuses at once, and the heal is found within a second', async () => {
+    const cluster = await EtcdCluster.start(3);
+    const [first, second, third] = cluster.endpoints as [string, string, string];
+    // The bridge's own member first, as on a host that gets cut off.
+    const gateway = new EtcdGateway({ endpoints: [third, first, second] });
+    try {
+      await gateway.grantLease(10);
+      // The cut: the other two members stop answering anyone (packets dropped), the third loses
+      // its leader an election timeout later.
+      cluster.pause(0);
+      cluster.pause(1);
+      await eventually(async () => {
+        const status = await fetch(`${third}/v3/maintenance/status`, {
+          method: 'POST',
+          body: '{}',
+          headers: { 'grpc-metadata-hasleader': 'true' },
+        });
+        expect(status.status).toBe(503);
+      }, 5_000);
+      // etcd would hold a grant about 7 s on a proposal nobody applies, and the client its whole
+      // deadline (5 s) on each member.
+      let started = Date.now();
+      await expect(gateway.grantLease(10)).rejects.toBeInstanceOf(EtcdUnavailableError);
+      expect(Date.now() - started).toBeLessThan(2_500);
+
+      cluster.resume(0);
+      cluster.resume(1);
+      started = Date.now();
+      await eventually(() => gateway.grantLease(10), 5_000);
+      expect(Date.now() - started).toBeLessThan(2_000);
     } finally {
       gateway.close();
       await cluster.close();

@@ -64,6 +64,8 @@ export class EtcdCluster {
       `--initial-cluster=${this.members.map((m) => `${m.name}=${peer(m)}`).join(',')}`,
       `--initial-cluster-token=${this.#token}`,
       '--initial-cluster-state=new',
+      // As etcd 3.5 does by default: a member that was cut off does not force an election on its return.
+      '--pre-vote',
       '--log-level=error',
       '--logger=zap',
     ];

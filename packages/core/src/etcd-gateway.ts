@@ -20,11 +20,20 @@ import type {
   WatchListener,
   WatchRequest,
 } from './etcd-store.js';
+import { firstAnsweringMember } from './first-answering-member.js';
 
 export interface EtcdGatewayOptions {
   /** Deadline of each call, in ms, unless the call names its own (streams have none). */
   readonly callTimeoutMs?: number;
+  /**
+   * After a member failed a call, how long the next call may spend finding one that can serve
+   * before it gives up (default 1 s): the caller's retry loop asks again soon after.
+   */
+  readonly memberSearchMs?: number;
 }
+
+/** How often a member that answered "no leader" is asked again while searching. */
+const MEMBER_RETRY_MS = 200;
 
 /** A key-value as etcd's JSON gateway writes it: bytes in base64, 64-bit numbers as strings. */
 interface GatewayKeyValue {
@@ -34,8 +43,9 @@ interface GatewayKeyValue {
   lease?: string;
 }
 
+/** An error as the gateway writes it: flat for unary calls, nested for streams. */
 interface GatewayError {
-  error?: string;
+  error?: string | { message?: string; grpc_code?: number };
   message?: string;
   code?: number;
 }
@@ -46,11 +56,28 @@ class GatewayRefusal extends Error {
   readonly code: number | undefined;
 
   constructor(status: number, body: GatewayError) {
-    super(body.message ?? body.error ?? `HTTP ${status}`);
+    const nested = typeof body.error === 'object' ? body.error : undefined;
+    super(body.message ?? nested?.message ?? (body.error as string | undefined) ?? `HTTP ${status}`);
     this.status = status;
-    this.code = body.code;
+    this.code = body.code ?? nested?.grpc_code;
+  }
+
+  /**
+   * The member has no leader (cut off from its quorum, or an election is on): it can serve
+   * nothing now, but another member may. Calls ask for this answer (the `hasleader` metadata)
+   * instead of waiting out etcd's own request timeout, about 7 s, on a proposal nobody applies.
+   */
+  get noLeader(): boolean {
+    return /no leader/i.test(this.message);
   }
 }
+
+/**
+ * gRPC metadata through the gateway: `hasleader` makes a member without a leader refuse calls at
+ * once, and end watches and keep-alive streams when it loses its leader (what clientv3's
+ * `WithRequireLeader` does), rather than hold them silently.
+ */
+const REQUIRE_LEADER = { 'grpc-metadata-hasleader': 'true' } as const;
 
 /** node:https, loaded only for TLS endpoints: it costs an idle process about 3 MB. */
 const loadHttps = () => createRequire(import.meta.url)('node:https') as typeof import('node:https');
@@ -75,9 +102,12 @@ const isTokenExpired = (message: string) => /invalid auth token|auth token is ex
  * interface, on node:http alone. It is what lets a sidecar bridge talk to etcd without etcd3,
  * grpc-js and protobufjs, which cost a process about 17 MB.
  *
- * - Every call has a deadline. A call that fails on the network (refused, reset, timed out — a
- *   frozen member) moves the client to the next endpoint and, when there are several, is tried
- *   once more there; etcd's own answers (permission denied, lease not found) are not retried.
+ * - Every call has a deadline, and requires a member with a leader. A call that fails on the
+ *   network (refused, reset, timed out — a frozen member) or finds a member without a leader is
+ *   tried once more, and from then on each call first asks every member at once which can serve
+ *   (`firstAnsweringMember`), until one call succeeds: so a bridge on the wrong side of a
+ *   partition finds the heal within moments instead of after deadlines spent on members that
+ *   cannot answer. etcd's own answers (permission denied, lease not found) are not retried.
  * - With a username and password it authenticates, sends the token with every call, and
  *   authenticates again once when etcd says the token is invalid or expired.
  * - TLS: the CA and client certificate and key of `WHARF_ETCD_CA/CERT/KEY`, read once.
@@ -92,7 +122,10 @@ export class EtcdGateway implements EtcdStore {
   /** Streams (watches) get sockets of their own, never reused by or timed out with calls. */
   readonly #streamAgent: HttpAgent;
   readonly #request: typeof httpRequest;
+  readonly #memberSearchMs: number;
   #current = 0;
+  /** The last call failed on its member: the next one first looks for a member that can serve. */
+  #suspect = false;
   #token: Promise<string> | undefined;
   #closed = false;
 
@@ -100,6 +133,7 @@ export class EtcdGateway implements EtcdStore {
     this.#config = config;
     this.#endpoints = config.endpoints.map((endpoint) => new URL(endpoint));
     this.#callTimeoutMs = options.callTimeoutMs ?? 5_000;
+    this.#memberSearchMs = options.memberSearchMs ?? 1_000;
     const tls = this.#endpoints.some((endpoint) => endpoint.protocol === 'https:');
     if (tls) {
       const https = loadHttps();
@@ -216,7 +250,7 @@ export class EtcdGateway implements EtcdStore {
   }
 
   async #watchOnce(request: WatchRequest, listener: WatchListener): Promise<WatchHandle> {
-    const endpoint = this.#endpoint();
+    const endpoint = await this.#usableEndpoint();
     const body = {
       create_request: {
         key: base64(request.key),
@@ -229,6 +263,7 @@ export class EtcdGateway implements EtcdStore {
       stream: true,
       signal: request.signal,
     }).catch((error: unknown) => {
+      if (!(error instanceof GatewayRefusal) || error.noLeader) this.#moveOn(endpoint);
       throw this.#failure(endpoint, error);
     });
     return new Promise<WatchHandle>((resolve, reject) => {
@@ -332,14 +367,16 @@ export class EtcdGateway implements EtcdStore {
     const attempts = Math.min(2, this.#endpoints.length);
     let reauthenticated = false;
     for (let attempt = 1; ; attempt += 1) {
-      const endpoint = this.#endpoint();
+      const endpoint = await this.#usableEndpoint();
       try {
         const response = await this.#send(endpoint, path, body, {
           timeoutMs: call?.timeoutMs ?? this.#callTimeoutMs,
         });
-        return (await readJson(response)) as T;
+        const answer = (await readJson(response)) as T;
+        this.#suspect = false;
+        return answer;
       } catch (error) {
-        if (error instanceof GatewayRefusal) {
+        if (error instanceof GatewayRefusal && !error.noLeader) {
           if (!reauthenticated && error.status === 401 && isTokenExpired(error.message)) {
             reauthenticated = true;
             this.#token = undefined;
@@ -359,10 +396,17 @@ export class EtcdGateway implements EtcdStore {
     endpoint: URL,
     path: string,
     body: object,
-    options: { timeoutMs: number; stream?: boolean; signal?: AbortSignal | undefined },
+    options: {
+      timeoutMs: number;
+      stream?: boolean;
+      signal?: AbortSignal | undefined;
+      /** Without the auth token (probes: a login through a silent member would hold them all up). */
+      anonymous?: boolean;
+    },
   ): Promise<IncomingMessage> {
     if (this.#closed) throw new Error('etcd client closed');
-    const token = path === '/v3/auth/authenticate' ? undefined : await this.#authenticate(endpoint);
+    const token =
+      path === '/v3/auth/authenticate' || options.anonymous ? undefined : await this.#authenticate(endpoint);
     const payload = JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = this.#request({
@@ -375,6 +419,7 @@ export class EtcdGateway implements EtcdStore {
         headers: {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(payload),
+          ...REQUIRE_LEADER,
           ...(token ? { authorization: token } : {}),
         },
         ...(options.signal ? { signal: options.signal } : {}),
@@ -428,8 +473,51 @@ export class EtcdGateway implements EtcdStore {
     return this.#endpoints[this.#current % this.#endpoints.length] as URL;
   }
 
-  /** After a network failure on `endpoint`, the next call goes to the next one. */
+  /** The current endpoint, or, after a failed call, the first member found that can serve. */
+  async #usableEndpoint(): Promise<URL> {
+    if (!this.#suspect) return this.#endpoint();
+    let found: URL;
+    try {
+      found = await firstAnsweringMember({
+        members: this.#endpoints,
+        probe: (endpoint, signal) => this.#probe(endpoint, signal),
+        deadlineMs: this.#memberSearchMs,
+        retryMs: MEMBER_RETRY_MS,
+      });
+    } catch (error) {
+      throw new EtcdUnavailableError((error as Error).message, { cause: error });
+    }
+    this.#current = this.#endpoints.indexOf(found);
+    return found;
+  }
+
+  /**
+   * Resolves when the member answers with a leader. A status request needs no raft round; any
+   * refusal other than "no leader" (permissions, an old token) still proves a member with a
+   * leader, as etcd checks for one before anything else.
+   */
+  async #probe(endpoint: URL, signal: AbortSignal): Promise<void> {
+    try {
+      const response = await this.#send(
+        endpoint,
+        '/v3/maintenance/status',
+        {},
+        {
+          timeoutMs: this.#memberSearchMs,
+          signal,
+          anonymous: true,
+        },
+      );
+      response.resume();
+    } catch (error) {
+      if (error instanceof GatewayRefusal && !error.noLeader) return;
+      throw this.#failure(endpoint, error);
+    }
+  }
+
+  /** After a failure on `endpoint`, the next call looks for a member that can serve. */
   #moveOn(endpoint: URL): void {
+    this.#suspect = true;
     if (this.#endpoint() === endpoint) this.#current = (this.#current + 1) % this.#endpoints.length;
   }
 
