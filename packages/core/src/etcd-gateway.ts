@@ -126,6 +126,7 @@ export class EtcdGateway implements EtcdStore {
   #current = 0;
   /** The last call failed on its member: the next one first looks for a member that can serve. */
   #suspect = false;
+  #search: Promise<URL> | undefined;
   #token: Promise<string> | undefined;
   #closed = false;
 
@@ -473,9 +474,19 @@ export class EtcdGateway implements EtcdStore {
     return this.#endpoints[this.#current % this.#endpoints.length] as URL;
   }
 
-  /** The current endpoint, or, after a failed call, the first member found that can serve. */
-  async #usableEndpoint(): Promise<URL> {
-    if (!this.#suspect) return this.#endpoint();
+  /**
+   * The current endpoint, or, after a failed call, the first member found that can serve; calls
+   * made meanwhile (keep-alives, writes, the watch) share one search.
+   */
+  #usableEndpoint(): Promise<URL> {
+    if (!this.#suspect) return Promise.resolve(this.#endpoint());
+    this.#search ??= this.#findMember().finally(() => {
+      this.#search = undefined;
+    });
+    return this.#search;
+  }
+
+  async #findMember(): Promise<URL> {
     let found: URL;
     try {
       found = await firstAnsweringMember({
