@@ -151,7 +151,10 @@ describe('EtcdGateway across members, with auth and TLS', () => {
       await gateway.put(`${layout.root}failover`, 'a');
       const lease = await gateway.grantLease(10);
       // The member it now talks to stops answering (frozen): a keep-alive with a deadline fails
-      // once, and the next one is answered elsewhere.
+      // once, and the next one is answered elsewhere. The first member is back, so that a quorum
+      // remains to answer (the gateway only settles on a member that can serve a linearizable read).
+      cluster.restart(0);
+      await cluster.waitHealthy();
       const frozen = (await cluster.leader()) === 1 ? 2 : 1;
       cluster.pause(frozen);
       try {

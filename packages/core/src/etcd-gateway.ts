@@ -105,7 +105,7 @@ const isTokenExpired = (message: string) => /invalid auth token|auth token is ex
  * - Every call has a deadline, and requires a member with a leader. A call that fails on the
  *   network (refused, reset, timed out — a frozen member) or finds a member without a leader is
  *   tried once more, and from then on each call first asks every member at once which can serve
- *   (`firstAnsweringMember`), until one call succeeds: so a bridge on the wrong side of a
+ *   now (`firstAnsweringMember`, a linearizable read each), until one call succeeds: so a bridge on the wrong side of a
  *   partition finds the heal within moments instead of after deadlines spent on members that
  *   cannot answer. etcd's own answers (permission denied, lease not found) are not retried.
  * - With a username and password it authenticates, sends the token with every call, and
@@ -503,16 +503,18 @@ export class EtcdGateway implements EtcdStore {
   }
 
   /**
-   * Resolves when the member answers with a leader. A status request needs no raft round; any
-   * refusal other than "no leader" (permissions, an old token) still proves a member with a
-   * leader, as etcd checks for one before anything else.
+   * Resolves when the member can serve now: a linearizable read (one key, count only) needs the
+   * leader to confirm the member is current, so a member that has a leader again but still
+   * catches up after a partition — and would hold a grant for seconds — does not win over one
+   * on the majority side. Any refusal other than "no leader" (this probe goes without the auth
+   * token, so "user name is empty") still counts: etcd checks permissions after that read.
    */
   async #probe(endpoint: URL, signal: AbortSignal): Promise<void> {
     try {
       const response = await this.#send(
         endpoint,
-        '/v3/maintenance/status',
-        {},
+        '/v3/kv/range',
+        { key: base64('\u0000'), count_only: true },
         {
           timeoutMs: this.#memberSearchMs,
           signal,
