@@ -1,5 +1,5 @@
 import { networkInterfaces } from 'node:os';
-import { aborted, ConfigError, type EtcdStore, isValidName, type Logger } from '@wharf/core';
+import { aborted, ConfigError, type EtcdStore, isValidName, type Logger, watchService } from '@wharf/core';
 import type { BridgeConfig } from './config.js';
 import { ContainerTracker } from './container-tracker.js';
 import type { DockerClient } from './docker-client.js';
@@ -8,6 +8,8 @@ import { watchDrains } from './drain-watcher.js';
 import { EndpointPublisher } from './endpoint-publisher.js';
 import { detectHostIp } from './host-address.js';
 import { RegistryWriter } from './registry-writer.js';
+import { ExecRunner } from './updates/exec-runner.js';
+import { UpdateCommands } from './updates/update-commands.js';
 
 export interface BridgeOptions {
   readonly config: BridgeConfig;
@@ -19,7 +21,8 @@ export interface BridgeOptions {
 /**
  * wharf-bridge as a pipeline: Docker (`DockerSource`) → container tracking and health checks
  * (`ContainerTracker`) → records (`EndpointPublisher`, with the operator drains) → etcd
- * (`RegistryWriter`). This class only resolves who the bridge is and wires the stages.
+ * (`RegistryWriter`), with update commands (`UpdateCommands`) told by tracking and the publisher.
+ * This class only resolves who the bridge is and wires the stages.
  */
 export class Bridge {
   readonly #config: BridgeConfig;
@@ -75,7 +78,26 @@ export class Bridge {
       // Drain changes arrive once the watcher runs, below, when the publisher exists.
       onChange: (instanceId) => publisher.drainChanged(instanceId),
     });
-    const publisher = new EndpointPublisher({ writer, node, bridgeId, drained: drains.isDrained });
+    // A stage beside the publisher: it follows the services containers require (core's prefix
+    // watcher, through the bridge's own etcd client) and runs their update commands.
+    const updates = new UpdateCommands({
+      watch: (service, watchSignal) =>
+        watchService(service, {
+          client: this.#store,
+          layout: config.layout,
+          signal: watchSignal,
+          logger: this.#logger,
+        }),
+      exec: new ExecRunner(this.#docker),
+      logger: this.#logger,
+    });
+    const publisher = new EndpointPublisher({
+      writer,
+      node,
+      bridgeId,
+      drained: drains.isDrained,
+      onServing: (containerId) => updates.registered(containerId),
+    });
     tracker = new ContainerTracker({
       source,
       context: {
@@ -89,6 +111,7 @@ export class Bridge {
       },
       target: config.target,
       publisher,
+      updates,
       onResynced: () => writer.resync(),
       logger: this.#logger,
     });
@@ -100,6 +123,7 @@ export class Bridge {
     await Promise.race([tracker.synced, aborted(signal)]);
     const writerDone = signal.aborted ? Promise.resolve() : writer.run(signal);
     await Promise.all([sourceDone, drainsDone, tracking]);
+    await updates.close();
     await writerDone;
     logger.info('bridge stopped');
   }

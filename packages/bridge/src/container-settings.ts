@@ -1,5 +1,8 @@
 import {
+  addressesVariable,
   booleanSetting,
+  clashingServices,
+  durationSetting,
   integerSetting,
   isValidName,
   LabelError,
@@ -60,6 +63,44 @@ const hostsSetting: Setting<string[]> = textSetting(
   },
 );
 
+/** `wharf.requires`: services, each once, in label order; two that share a variable cannot go together. */
+const requiresSetting: Setting<string[]> = listSetting()
+  .transform((services) => [...new Set(services)])
+  .refine(
+    (services) => services.length <= 64 && services.every(isValidName),
+    'a comma list of up to 64 service names',
+  )
+  .superRefine((services, context) => {
+    const clash = clashingServices(services);
+    if (clash)
+      context.addIssue({
+        code: 'custom',
+        message: `services with distinct variables (${clash[0]} and ${clash[1]} are both ${addressesVariable(clash[0])})`,
+      });
+  });
+
+/**
+ * `wharf.on-change` as the argv Docker runs, in Dockerfile's two forms: a JSON array is run as it
+ * is (`["/app/reload", "--quick"]`, no shell needed); anything else runs as `/bin/sh -c '<command>'`.
+ */
+const commandSetting: Setting<readonly string[]> = textSetting(
+  'a shell command, or a JSON array of strings such as ["/app/reload"]',
+  (text) => {
+    if (!text.startsWith('[')) return ['/bin/sh', '-c', text];
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    const argv =
+      Array.isArray(parsed) &&
+      parsed.length > 0 &&
+      parsed.every((part): part is string => typeof part === 'string' && part !== '' && !part.includes('\0'));
+    return argv ? (parsed as string[]) : undefined;
+  },
+);
+
 /** Every per-container setting, by label name, with what it parses to. */
 export const LABEL_SETTINGS = {
   'wharf.service': nameSetting(),
@@ -80,6 +121,9 @@ export const LABEL_SETTINGS = {
   'wharf.tls': oneOfSetting(['auto', 'off']),
   'wharf.http.redirect': oneOfSetting(['https']),
   'wharf.http.hsts': integerSetting({ min: 0, max: 63_072_000 }),
+  'wharf.requires': requiresSetting,
+  'wharf.on-change': commandSetting,
+  'wharf.on-change.timeout': durationSetting({ minMs: 100, maxMs: 600_000 }),
 } satisfies Record<string, Setting<unknown>>;
 
 export type LabelName = keyof typeof LABEL_SETTINGS;

@@ -5,6 +5,7 @@ import { type DeriveContext, type DesiredEndpoint, deriveEndpoints } from './end
 import type { EndpointPublisher } from './endpoint-publisher.js';
 import { HealthChecker } from './health-checker.js';
 import { SerialQueue } from './serial-queue.js';
+import type { UpdateCommands } from './updates/update-commands.js';
 
 interface TrackedEndpoint {
   readonly desired: DesiredEndpoint;
@@ -58,6 +59,8 @@ export interface ContainerTrackerOptions {
   /** Sidecar mode: the one container (name or id) to follow. */
   readonly target: string | undefined;
   readonly publisher: Pick<EndpointPublisher, 'update' | 'remove'>;
+  /** Update commands (`wharf.requires` + `wharf.on-change`): told about each container as it is now, and when it goes. */
+  readonly updates?: Pick<UpdateCommands, 'observe' | 'forget'>;
   /** After each Docker resync but the first: the registry should be read back too. */
   readonly onResynced: () => void;
   /** The root logger: checkers take their own `{ component }` child of it. */
@@ -68,7 +71,8 @@ export interface ContainerTrackerOptions {
  * The first stage of the bridge's pipeline, fed by Docker (it is the source's listener): events
  * and listings go into one serial queue per container; each job re-inspects the container,
  * re-derives what it should publish (level-triggered), keeps one health checker per endpoint
- * and hands each endpoint's state forward to the publisher. It never sees etcd.
+ * and hands each endpoint's state forward to the publisher, and each container's labels to update
+ * commands. It never sees etcd.
  */
 export class ContainerTracker implements DockerListener {
   readonly #options: ContainerTrackerOptions;
@@ -178,6 +182,12 @@ export class ContainerTracker implements DockerListener {
       this.#remove(id);
       return;
     }
+    this.#options.updates?.observe({
+      id,
+      name: facts.name,
+      labels: facts.labels,
+      publishes: endpoints.length > 0,
+    });
     this.#update(facts, tracked, endpoints);
   }
 
@@ -269,6 +279,8 @@ export class ContainerTracker implements DockerListener {
   }
 
   #remove(id: string): void {
+    // Also containers that publish nothing and are not tracked here (consumers only).
+    this.#options.updates?.forget(id);
     const container = this.#containers.get(id);
     if (!container) return;
     this.#containers.delete(id);

@@ -20,6 +20,8 @@ export interface EndpointPublisherOptions {
   readonly bridgeId: string;
   /** Whether an operator drain (`wharf drain`) exists for this instance id. */
   readonly drained: (instanceId: string) => boolean;
+  /** An endpoint of this container was published as serving (update commands' first run waits for it). */
+  readonly onServing?: (containerId: string) => void;
   readonly now?: () => Date;
 }
 
@@ -76,6 +78,7 @@ export class EndpointPublisher {
         registeredAt: entry.registeredAt,
       }),
     );
+    if (state === 'serving') this.#options.onServing?.(desired.container.id);
   }
 
   /** The endpoint is gone (its container stopped, or no longer publishes it). */
