@@ -1,4 +1,3 @@
-import { networkInterfaces } from 'node:os';
 import { aborted, ConfigError, type EtcdStore, isValidName, type Logger, watchService } from '@wharf/core';
 import type { BridgeConfig } from './config.js';
 import { ContainerTracker } from './container-tracker.js';
@@ -6,7 +5,7 @@ import type { DockerClient } from './docker-client.js';
 import { DockerSource } from './docker-source.js';
 import { watchDrains } from './drain-watcher.js';
 import { EndpointPublisher } from './endpoint-publisher.js';
-import { detectHostIp } from './host-address.js';
+import { chooseHostAddress, observeHost } from './host-address.js';
 import { RegistryWriter } from './registry-writer.js';
 import { ExecRunner } from './updates/exec-runner.js';
 import { UpdateCommands } from './updates/update-commands.js';
@@ -58,9 +57,25 @@ export class Bridge {
       config.bridgeId ?? (config.target ? `${node}-bridge-${config.target}` : `${node}-bridge`);
     if (!isValidName(bridgeId))
       throw new ConfigError('WHARF_BRIDGE_ID', bridgeId, 'a valid bridge id; set it explicitly');
-    const hostIp = config.hostIp ?? detectHostIp(networkInterfaces());
+    const host = chooseHostAddress(
+      await observeHost({
+        explicit: config.hostIp,
+        internal: config.internal,
+        etcdEndpoints: config.etcd.endpoints,
+        networkModeOf: async (id) => (await this.#docker.inspect(id)).HostConfig?.NetworkMode,
+      }),
+    );
+    const hostIp = host.address;
     logger.info(
-      { node, bridgeId, mode: config.mode, target: config.target, hostIp, internal: config.internal },
+      {
+        node,
+        bridgeId,
+        mode: config.mode,
+        target: config.target,
+        hostIp,
+        hostIpSource: host.source,
+        internal: config.internal,
+      },
       'bridge starting',
     );
 

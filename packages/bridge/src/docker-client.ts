@@ -37,6 +37,7 @@ export interface ContainerInspect {
     readonly Paused?: boolean;
     readonly Health?: { readonly Status?: string };
   };
+  readonly HostConfig?: { readonly NetworkMode?: string };
   readonly NetworkSettings?: {
     readonly Ports?: Record<string, { HostIp?: string; HostPort?: string }[] | null> | null;
     readonly Networks?: Record<string, { IPAddress?: string } | null> | null;
