@@ -22,12 +22,17 @@ function endpoint(service: string, name: string, port: number, extra: Partial<En
 }
 
 /** Iterates `watchService` in the background, collecting each yielded set as a list of ids. */
-function collect(service: string, client: Etcd3) {
+function collect(service: string, client: Etcd3, zone?: string) {
   const controller = new AbortController();
   const sets: string[][] = [];
   const records: EndpointRecord[][] = [];
   const done = (async () => {
-    for await (const endpoints of watchService(service, { signal: controller.signal, client, layout })) {
+    for await (const endpoints of watchService(service, {
+      signal: controller.signal,
+      client,
+      layout,
+      ...(zone ? { zone } : {}),
+    })) {
       records.push(endpoints);
       sets.push(endpoints.map((endpoint) => endpoint.id));
     }
@@ -119,6 +124,34 @@ describe('watchService against a real etcd', () => {
       await client.put(layout.endpointKey('web', id('web-2'))).value(endpoint('web', 'web-2', 1002));
       await eventually(() => expect(watch.sets.at(-1)).toEqual([id('web-1'), id('web-2')]));
       expect(watch.sets).toEqual([[id('web-1')], [id('web-1'), id('web-2')]]);
+    } finally {
+      watch.controller.abort();
+      await watch.done;
+    }
+  });
+
+  it('with a zone: yields its zone while it has serving endpoints, every zone when it has none', async () => {
+    const inZone = (name: string, port: number, zone: string) =>
+      endpoint('web', name, port, { tags: [`zone=${zone}`] });
+    await client.put(layout.endpointKey('web', id('web-a1'))).value(inZone('web-a1', 1001, 'a'));
+    await client.put(layout.endpointKey('web', id('web-b1'))).value(inZone('web-b1', 1002, 'b'));
+    await client.put(layout.endpointKey('web', id('web-a2'))).value(inZone('web-a2', 1003, 'a'));
+    const watch = collect('web', client, 'a');
+    try {
+      await eventually(() => expect(watch.sets).toEqual([[id('web-a1'), id('web-a2')]]));
+      // Zone a drains away: zone b answers rather than nobody.
+      await client
+        .put(layout.drainKey(id('web-a1')))
+        .value(encodeRecord(drainRecord({ service: 'web', at: '2026-01-01T00:00:00Z' })));
+      await eventually(() => expect(watch.sets.at(-1)).toEqual([id('web-a2')]));
+      await client
+        .delete()
+        .key(layout.endpointKey('web', id('web-a2')))
+        .exec();
+      await eventually(() => expect(watch.sets.at(-1)).toEqual([id('web-b1')]));
+      // Zone a is back: traffic returns to it.
+      await client.put(layout.endpointKey('web', id('web-a3'))).value(inZone('web-a3', 1004, 'a'));
+      await eventually(() => expect(watch.sets.at(-1)).toEqual([id('web-a3')]));
     } finally {
       watch.controller.abort();
       await watch.done;

@@ -108,3 +108,4 @@ export {
 } from './tls-records.js';
 export { WHARF_VERSION } from './version.js';
 export { type WatchServiceOptions, watchService } from './watch-service.js';
+export { preferZone, zoneOf } from './zones.js';

@@ -7,6 +7,7 @@ import { assertValidName } from './names.js';
 import { type EndpointRecord, encodeRecord } from './records.js';
 import { ServiceWatcher } from './service-watcher.js';
 import { isServing } from './serving.js';
+import { preferZone } from './zones.js';
 
 export interface WatchServiceOptions {
   /** Ends the iteration (cleanly, without throwing) when it aborts. */
@@ -18,6 +19,11 @@ export interface WatchServiceOptions {
   /** Key layout; defaults to the config's, else `/wharf`. */
   readonly layout?: KeyLayout;
   readonly logger?: Logger;
+  /**
+   * The caller's zone: yield only the serving endpoints tagged `zone=<it>` while there are any,
+   * else every serving endpoint (as an edge with `WHARF_ZONE` routes).
+   */
+  readonly zone?: string;
 }
 
 /**
@@ -66,11 +72,12 @@ async function* iterate(service: string, options: WatchServiceOptions): AsyncGen
       if (isServing(record, drainKey !== undefined && drains.state.drains.has(drainKey)))
         serving.push(record);
     }
-    serving.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const fingerprint = serving.map(encodeRecord).join('\n');
+    const preferred = preferZone(serving, options.zone);
+    preferred.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const fingerprint = preferred.map(encodeRecord).join('\n');
     if (fingerprint === lastYielded) return;
     lastYielded = fingerprint;
-    pending = serving;
+    pending = preferred;
     wake?.();
   };
   const watcher = (prefix: string) =>
