@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { createEtcdClient, KeyLayout } from '@wharf/core';
 import type { Etcd3 } from 'etcd3';
@@ -19,6 +20,12 @@ function refusesConnections(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(true));
   });
+}
+
+/** The processes `pid` forked (an edge's cluster workers). */
+async function childrenOf(pid: number | undefined): Promise<number[]> {
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
+  return text.trim().split(/\s+/).filter(Boolean).map(Number);
 }
 
 describe('wharf-edge lifecycle', () => {
@@ -169,6 +176,27 @@ describe('wharf-edge lifecycle', () => {
     expect(metrics).toMatch(/wharf_edge_route_endpoints\{route="life\.test\/",state="serving"\} 1/);
     // Each worker has its own request-id prefix; the primary hands connections out round-robin.
     expect(pids.size).toBe(2);
+    expect(await edge.stop()).toBe(0);
+  });
+
+  it('replaces a worker that dies and keeps serving through the other', async () => {
+    const edge = await EdgeProcess.start({
+      etcd: etcd.endpoint,
+      prefix: layout.prefix,
+      env: { WHARF_WORKERS: '2' },
+    });
+    edges.push(edge);
+    await eventually(async () => expect(await childrenOf(edge.child.pid)).toHaveLength(2));
+    const [victim] = await childrenOf(edge.child.pid);
+    process.kill(victim as number, 'SIGKILL');
+    expect((await get(edge.url, 'life.test', '/', { headers: { connection: 'close' } })).status).toBe(200);
+    await eventually(async () => {
+      const workers = await childrenOf(edge.child.pid);
+      expect(workers).toHaveLength(2);
+      expect(workers).not.toContain(victim);
+      expect((await fetch(`${edge.adminUrl}/readyz`)).status).toBe(200);
+    }, 15_000);
+    expect(edge.log).toMatch(/worker exited; replacing/);
     expect(await edge.stop()).toBe(0);
   });
 });

@@ -1,7 +1,12 @@
 import cluster, { type Worker } from 'node:cluster';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '@wharf/core';
-import { Backoff, silentLogger } from '@wharf/core';
+import {
+  type Logger,
+  type SupervisedRun,
+  Supervisor,
+  silentLogger,
+  WharfError,
+  whenAborted,
+} from '@wharf/core';
 import { AggregatorRegistry } from 'prom-client';
 import type { EdgeConfig } from '../edge-config.js';
 import { AdminServer } from './admin-server.js';
@@ -21,6 +26,19 @@ export function isClusterMessage(message: unknown): message is ClusterMessage {
     message !== null &&
     String((message as { type?: unknown }).type).startsWith('wharf:')
   );
+}
+
+/** A worker that stays up this long resets the restart backoff. */
+const HEALTHY_AFTER_MS = 30_000;
+
+/** A worker process ended while the edge was not stopping. */
+export class WorkerExitedError extends WharfError {
+  constructor(slot: number, workerId: number, code: number | null, signal: string | null) {
+    super(
+      'WHARF_WORKER_EXITED',
+      `worker ${workerId} (slot ${slot + 1}) exited with ${signal ? `signal ${signal}` : `code ${code}`}`,
+    );
+  }
 }
 
 export interface ClusterPrimaryOptions {
@@ -45,7 +63,6 @@ export class ClusterPrimary {
   readonly health: AdminServer | undefined;
   readonly #dashboard: Dashboard;
   #nextRequest = 0;
-  #stopping = false;
 
   constructor(options: ClusterPrimaryOptions) {
     this.#config = options.config;
@@ -75,7 +92,6 @@ export class ClusterPrimary {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    const backoff = new Backoff({ initialMs: 200, maxMs: 10_000 });
     const onMessage = (worker: Worker, message: unknown) => {
       if (!isClusterMessage(message)) return;
       if (message.type === 'wharf:ready') this.#ready.add(worker.id);
@@ -85,28 +101,18 @@ export class ClusterPrimary {
       }
     };
     cluster.on('message', onMessage);
-    const exits = new Set<Promise<void>>();
-    const fork = () => {
-      const worker = cluster.fork();
-      const exited = new Promise<void>((resolve) =>
-        worker.once('exit', (code, exitSignal) => {
-          this.#ready.delete(worker.id);
-          exits.delete(exited);
-          resolve();
-          if (this.#stopping) return;
-          const delayMs = backoff.next();
-          this.#logger.error(
-            { workerId: worker.id, code, signal: exitSignal, delayMs },
-            'worker exited; replacing',
-          );
-          sleep(delayMs, undefined, { signal }).then(fork, () => {});
-        }),
-      );
-      exits.add(exited);
-      // A worker that stays up a while resets the restart backoff.
-      worker.once('listening', () => setTimeout(() => backoff.reset(), 30_000).unref());
-    };
-    for (let index = 0; index < this.#config.workers; index++) fork();
+    // Workers also stop when the admin listener fails to start.
+    const stopping = new AbortController();
+    const unlink = whenAborted(signal, () => stopping.abort());
+    // One supervised slot per worker: a worker that dies is replaced after a backoff, which
+    // resets once its replacement has stayed up a while.
+    const slots = Array.from({ length: this.#config.workers }, (_, slot) =>
+      new Supervisor({
+        task: (run) => this.#runWorker(slot, run),
+        logger: this.#logger,
+        message: 'worker exited; replacing',
+      }).run(stopping.signal),
+    );
     this.#logger.info({ workers: this.#config.workers }, 'cluster started');
     try {
       await this.health?.listen();
@@ -114,12 +120,28 @@ export class ClusterPrimary {
     } finally {
       await this.health?.close();
       this.#dashboard.close();
-      this.#stopping = true;
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
-      while (exits.size > 0) await Promise.all([...exits]);
+      stopping.abort();
+      unlink();
+      await Promise.all(slots);
       cluster.off('message', onMessage);
       this.#logger.info('cluster stopped');
     }
+  }
+
+  /** One worker's life: resolves after it stopped because `signal` aborted, rejects if it died. */
+  #runWorker(slot: number, { signal, healthy }: SupervisedRun): Promise<void> {
+    const worker = cluster.fork();
+    const settled = setTimeout(healthy, HEALTHY_AFTER_MS);
+    const stop = whenAborted(signal, () => worker.process.kill('SIGTERM'));
+    return new Promise<void>((resolve, reject) =>
+      worker.once('exit', (code, exitSignal) => {
+        clearTimeout(settled);
+        stop();
+        this.#ready.delete(worker.id);
+        if (signal.aborted) resolve();
+        else reject(new WorkerExitedError(slot, worker.id, code, exitSignal));
+      }),
+    );
   }
 
   #allReady(): boolean {
