@@ -17,6 +17,7 @@ await runProgram({
           dataplane: config.dataplane,
           listen: config.listen,
           admin: config.adminListen,
+          dns: config.dns.listen ?? 'off',
           workers: config.workers,
         },
         'wharf-edge starting',

@@ -7,7 +7,7 @@ import type {
   RegistryState,
   RouteRecord,
 } from '@wharf/core';
-import { formatHostPort, isServing, silentLogger } from '@wharf/core';
+import { formatHostPort, isServing, silentLogger, zoneOf } from '@wharf/core';
 import { BackendAddressCheck } from './backend-address.js';
 import { LayeredMap } from './layered-map.js';
 import { normalisePathPrefix } from './path-prefix.js';
@@ -49,8 +49,6 @@ interface IndexedEndpoint extends RouteEndpoint {
   /** The state its bridge wrote; `state` also counts an operator drain. */
   readonly recordState: EndpointRecord['state'];
 }
-
-const ZONE_TAG = 'zone=';
 
 interface OperatorRoute extends LabelRoute {
   readonly id: string;
@@ -229,7 +227,6 @@ export class RouteTableBuilder {
     }
     const routes = dedupeRoutes(record.routes);
     const drained = this.#drained.has(record.id);
-    const zoneTag = record.tags.find((tag) => tag.startsWith(ZONE_TAG));
     const endpoint: IndexedEndpoint = {
       key,
       service: record.service,
@@ -239,7 +236,7 @@ export class RouteTableBuilder {
       weight: record.weight,
       state: isServing(record, drained) ? 'serving' : 'draining',
       drained,
-      zone: zoneTag?.slice(ZONE_TAG.length),
+      zone: zoneOf(record),
       backendKey: formatHostPort(record.address, record.port),
       routes,
       recordState: record.state,
