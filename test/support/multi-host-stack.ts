@@ -295,7 +295,8 @@ export class MultiHostStack {
       ...this.#restart,
       network: 'host',
       volumes: ['/var/run/docker.sock:/var/run/docker.sock:ro'],
-      env: { WHARF_ETCD: etcd, WHARF_TTL: this.ttl, ...bridgeAddress(host) },
+      // No WHARF_HOST_IP: each bridge finds its host's address (the route to etcd).
+      env: { WHARF_ETCD: etcd, WHARF_TTL: this.ttl },
     });
     await host.run(EDGE, 'wharf/edge', {
       ...this.#restart,
@@ -312,12 +313,4 @@ export class MultiHostStack {
       },
     });
   }
-}
-
-/**
- * How a host's bridge learns the address it publishes: told, with `WHARF_HOST_IP`, until bridges
- * find their host's reachable address themselves. The one place to change when they do.
- */
-function bridgeAddress(host: SimulatedHost): Record<string, string> {
-  return { WHARF_HOST_IP: host.address };
 }
