@@ -3,6 +3,7 @@ import type { RoutesDocument } from '@wharf/edge';
 import { poll } from './poll.js';
 import type { SimulatedHost } from './simulated-host.js';
 import type { SimulatedHosts } from './simulated-hosts.js';
+import type { TierContainer } from './three-tier.js';
 
 export const ETCD_IMAGE = 'quay.io/coreos/etcd:v3.4.23';
 /** The Host the demo replicas answer unless told otherwise. */
@@ -15,6 +16,11 @@ export const ETCD_CLIENT_PORT = 2379;
 export const ETCD_PEER_PORT = 2380;
 export const EDGE_PORT = 8080;
 export const EDGE_ADMIN_PORT = 9090;
+/**
+ * Every edge answers DNS for `wharf.` here, on every address of its host; the host's containers
+ * ask it at their bridge network's gateway (`--dns`, see `SimulatedHost.bridgeGateway`).
+ */
+export const EDGE_DNS_PORT = 53;
 
 /** Container names inside every host. */
 const ETCD = 'wharf-etcd';
@@ -61,8 +67,8 @@ export interface Replica {
 
 /**
  * wharf deployed on simulated hosts, as docs/multi-host.md deploys it on real ones: an etcd
- * cluster with one member per host, and on every host a host-mode bridge and an edge, both
- * with `--network host`, plus `wharf/demo` replicas whose ports are published on the host's
+ * cluster with one member per host, and on every host a host-mode bridge and an edge (with its
+ * DNS listener), both with `--network host`, plus `wharf/demo` replicas whose ports are published on the host's
  * address. The hosts must have `STACK_IMAGES` loaded.
  */
 export class MultiHostStack {
@@ -195,6 +201,24 @@ export class MultiHostStack {
     return { name, host, instance, port: await host.publishedPort(name) };
   }
 
+  /**
+   * Starts one container of the three-tier demo on `host`, its port published on every address
+   * of the host; `dns` is the resolver it asks (`host.bridgeGateway()` for the host's own edge).
+   * Resolves with the `address:port` other hosts reach it at.
+   */
+  async startTier(host: SimulatedHost, name: string, tier: TierContainer, dns?: string): Promise<string> {
+    await host.run(name, tier.image, {
+      ...this.#restart,
+      env: tier.env,
+      labels: tier.labels,
+      publish: [String(tier.port)],
+      command: tier.command,
+      ...(tier.entrypoint ? { entrypoint: tier.entrypoint } : {}),
+      ...(dns ? { dns } : {}),
+    });
+    return `${host.address}:${await host.publishedPort(name, tier.port)}`;
+  }
+
   /** `docker stop` of a replica (its bridge drains it first); it leaves `replicas`. */
   async stopReplica(replica: Replica): Promise<void> {
     await replica.host.stop(replica.name);
@@ -306,6 +330,7 @@ export class MultiHostStack {
         WHARF_LISTEN: `0.0.0.0:${EDGE_PORT}`,
         // Open to this machine so tests and people can read /routes from outside the host.
         WHARF_ADMIN_LISTEN: `0.0.0.0:${EDGE_ADMIN_PORT}`,
+        WHARF_DNS_LISTEN: `0.0.0.0:${EDGE_DNS_PORT}`,
         ...(this.#options.upstreamTimeout ? { WHARF_UPSTREAM_TIMEOUT: this.#options.upstreamTimeout } : {}),
         ...(this.#options.accessLog ? { WHARF_ACCESS_LOG: 'stdout' } : {}),
         ...(this.#options.zones?.[host.name] ? { WHARF_ZONE: this.#options.zones[host.name] } : {}),

@@ -64,6 +64,10 @@ export interface RunOptions {
   readonly restart?: string;
   /** Arguments after the image. */
   readonly command?: readonly string[];
+  /** `--entrypoint`. */
+  readonly entrypoint?: string;
+  /** `--dns`: the resolver the container's resolv.conf names (see `bridgeGateway`). */
+  readonly dns?: string;
 }
 
 /**
@@ -183,6 +187,8 @@ export class SimulatedHost {
       ...Object.entries(options.labels ?? {}).flatMap(([key, value]) => ['--label', `${key}=${value}`]),
       ...(options.publish ?? []).flatMap((spec) => ['-p', spec]),
       ...(options.volumes ?? []).flatMap((spec) => ['-v', spec]),
+      ...(options.entrypoint ? ['--entrypoint', options.entrypoint] : []),
+      ...(options.dns ? ['--dns', options.dns] : []),
       image,
       ...(options.command ?? []),
     ];
@@ -196,13 +202,34 @@ export class SimulatedHost {
     });
   }
 
-  /** The host port that `privatePort` of one of its containers is published on. */
-  async publishedPort(name: string, privatePort = 8080): Promise<number> {
-    const output = await this.docker(['port', name, `${privatePort}/tcp`]);
-    const port = Number(output.split('\n')[0]?.split(':').at(-1));
-    if (!Number.isInteger(port) || port <= 0)
-      throw new Error(`${name} on ${this.name} publishes no ${privatePort}`);
-    return port;
+  /**
+   * The host port that `privatePort` of one of its containers is published on. Asked again for
+   * a few seconds: right after `docker run`, a busy engine can answer before it has published it.
+   */
+  publishedPort(name: string, privatePort = 8080): Promise<number> {
+    return poll(
+      async () => {
+        const output = await this.docker(['port', name, `${privatePort}/tcp`]);
+        const port = Number(output.split('\n')[0]?.split(':').at(-1));
+        if (!Number.isInteger(port) || port <= 0)
+          throw new Error(`${name} on ${this.name} publishes no ${privatePort}`);
+        return port;
+      },
+      { timeoutMs: 5_000, intervalMs: 200 },
+    );
+  }
+
+  /**
+   * The address of its default bridge network's gateway (docker0). A program in the host's
+   * network that listens on 0.0.0.0 answers the host's containers from this address, so it is
+   * the one their `--dns` must name: a resolver asked at another address drops the answers.
+   */
+  async bridgeGateway(): Promise<string> {
+    // The engine's own view (`network inspect bridge`) names no gateway for the default network.
+    const shown = await this.exec(['ip', '-4', '-o', 'address', 'show', 'dev', 'docker0']);
+    const gateway = /\binet (\S+)\//.exec(shown)?.[1];
+    if (!gateway) throw new Error(`docker0 on ${this.name} has no IPv4 address: ${shown.trim()}`);
+    return gateway;
   }
 
   /**

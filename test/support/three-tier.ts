@@ -12,8 +12,11 @@ export interface TierContainer {
 }
 
 export interface ThreeTierOptions {
-  /** Makes the service names unique on a shared Docker Engine (`service-<suffix>`). */
-  readonly suffix: string;
+  /**
+   * Makes the service names unique on a shared Docker Engine (`service-<suffix>`); without it,
+   * the demo's own names (`client`, `service`, `memcached`).
+   */
+  readonly suffix?: string;
   /** The Host the edges route to the client. */
   readonly httpHost: string;
   /** Health-check interval of every tier (`wharf.check.interval`). */
@@ -27,15 +30,18 @@ export interface ThreeTierOptions {
  * here names an address; only service names.
  */
 export class ThreeTier {
+  /** What an engine needs loaded to run every tier. */
+  static readonly IMAGES = ['wharf/demo', 'wharf/memcached'] as const;
   readonly names: { readonly client: string; readonly service: string; readonly memcached: string };
   readonly httpHost: string;
   readonly #checkInterval: string;
 
   constructor(options: ThreeTierOptions) {
+    const suffix = options.suffix === undefined ? '' : `-${options.suffix}`;
     this.names = {
-      client: `client-${options.suffix}`,
-      service: `service-${options.suffix}`,
-      memcached: `memcached-${options.suffix}`,
+      client: `client${suffix}`,
+      service: `service${suffix}`,
+      memcached: `memcached${suffix}`,
     };
     this.httpHost = options.httpHost;
     this.#checkInterval = options.checkInterval ?? '500ms';
