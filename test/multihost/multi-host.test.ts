@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { RegistryProbe } from '../bridge/support/registry.js';
+import { get } from '../edge/support/backends.js';
 import {
   describeLoad,
   faultMs,
@@ -15,6 +16,7 @@ import { MultiHostStack, type Replica, STACK_IMAGES } from '../support/multi-hos
 import type { SimulatedHost } from '../support/simulated-host.js';
 import { SimulatedHosts } from '../support/simulated-hosts.js';
 import { type LoadReport, SteadyLoad } from '../support/steady-load.js';
+import { ThreeTier, type TierContainer } from '../support/three-tier.js';
 import { eventually } from '../support/wait.js';
 
 // Three simulated Docker hosts (each its own dockerd and address, test/support/simulated-hosts.ts),
@@ -35,6 +37,10 @@ const LOAD = `open loop, ${RATE} requests/s through each edge named, GET / with 
 const EDGE_ZONES = { h1: 'a', h2: 'a', h3: 'b' };
 /** The zones scenario's service: one replica in each zone. */
 const ZONED = { service: 'zoned', httpHost: 'zoned.localhost' };
+/** The three-tier scenario's apps, and the Host its client answers. */
+const TIERS = new ThreeTier({ suffix: 'mh', httpHost: 'shop.localhost' });
+/** Requests per second through each edge to the three tiers (each one also asks DNS and memcached). */
+const TIERS_RATE = 10;
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 
 let hosts: SimulatedHosts;
@@ -47,7 +53,7 @@ beforeAll(async () => {
   hosts = await SimulatedHosts.start({
     name: `wharf-mh-${randomBytes(3).toString('hex')}`,
     count: 3,
-    images: STACK_IMAGES,
+    images: [...new Set([...STACK_IMAGES, ...ThreeTier.IMAGES])],
   });
   const hostsReady = Date.now();
   stack = await MultiHostStack.start(hosts, {
@@ -196,6 +202,113 @@ describe(
     });
 
     it('converges after the zones scenario', () => expectConverged(stack.liveHosts));
+
+    it('three tiers across hosts: client →(DNS SRV from its edge)→ service →(update command)→ memcached, memcached and a service moved under load: 0 failed', async () => {
+      keepLogsOnFailure('three-tier');
+      const [h1, h2, h3] = hosts.hosts as [SimulatedHost, SimulatedHost, SimulatedHost];
+      const started: [SimulatedHost, string][] = [];
+      /** Starts a tier on `host`; resolves with the `address:port` it is reached at from other hosts. */
+      const run = (host: SimulatedHost, name: string, tier: TierContainer, dns?: string) => {
+        started.push([host, name]);
+        return stack.startTier(host, name, tier, dns);
+      };
+      /** What a service's update command last wrote: memcached's addresses as it knows them. */
+      const told = async (host: SimulatedHost, service: string) =>
+        (await host.docker(['exec', service, 'cat', '/tmp/memcached.addrs'])).trim().split(',').sort();
+      const answer = (edge: SimulatedHost) => get(stack.edgeUrl(edge), TIERS.httpHost);
+      const registry = new RegistryProbe(stack.etcdEndpoints());
+      const measured: Record<string, number> = {};
+      const began = Date.now();
+      try {
+        // memcached on h3, service on h2 and h3, the client on h1 asking h1's edge; all at once,
+        // in no order: each finds the others through wharf when they serve.
+        const gateway = await h1.bridgeGateway();
+        const [first] = await Promise.all([
+          run(h3, 'memcached-1', TIERS.memcached()),
+          run(h2, 'service-1', TIERS.service('h2/service-1')),
+          run(h3, 'service-2', TIERS.service('h3/service-2')),
+          run(h1, 'client-1', TIERS.client('h1/client-1'), gateway),
+        ]);
+        await eventually(async () => {
+          for (const edge of hosts.hosts) {
+            const { status, body } = await answer(edge);
+            expect(status, `through ${edge.name}'s edge: ${body}`).toBe(200);
+            expect(body, `through ${edge.name}'s edge`).toMatch(TIERS.answerPattern(first));
+          }
+        }, 60_000);
+        measured.chainAnswersThroughEveryEdgeMs = Date.now() - began;
+
+        const loads = startLoads(hosts.hosts, { rate: TIERS_RATE, httpHost: TIERS.httpHost });
+        const loadStarted = Date.now();
+        // memcached moves h3 → h1: once it serves and both services were told, the old one stops.
+        const second = await run(h1, 'memcached-2', TIERS.memcached());
+        await eventually(async () => {
+          expect(await told(h2, 'service-1')).toEqual([first, second].sort());
+          expect(await told(h3, 'service-2')).toEqual([first, second].sort());
+        }, 30_000);
+        measured.memcachedServicesToldOfNewMs = Date.now() - loadStarted;
+        let step = Date.now();
+        await h3.stop('memcached-1');
+        await eventually(async () => {
+          expect(await told(h2, 'service-1')).toEqual([second]);
+          expect(await told(h3, 'service-2')).toEqual([second]);
+          for (const edge of hosts.hosts)
+            expect((await answer(edge)).body).toMatch(TIERS.answerPattern(second));
+        }, 20_000);
+        measured.memcachedServicesToldOfStopMs = Date.now() - step;
+
+        // A service moves h2 → h1: once it serves and was told where memcached is, the old one stops.
+        step = Date.now();
+        await run(h1, 'service-3', TIERS.service('h1/service-3'));
+        await eventually(async () => {
+          const records = await registry.all(`/wharf/services/${TIERS.names.service}/`);
+          const record = [...records].find(([key]) => key.endsWith('/h1:service-3:8080'))?.[1];
+          expect(record?.state).toBe('serving');
+          expect(await told(h1, 'service-3')).toEqual([second]);
+        }, 30_000);
+        measured.serviceNewServingAndToldMs = Date.now() - step;
+        step = Date.now();
+        await h2.stop('service-1');
+        // The client, asking DNS again, reaches the two services left, and only those.
+        await eventually(async () => {
+          const seen = new Set<string>();
+          for (let index = 0; index < 6; index += 1)
+            seen.add(/→ service (\S+):/.exec((await answer(h3)).body)?.[1] ?? '');
+          expect([...seen].sort()).toEqual(['h1/service-3', 'h3/service-2']);
+        }, 20_000);
+        measured.serviceStoppedOutOfDnsMs = Date.now() - step;
+        await sleep(1_000);
+        const reports = await stopLoads(loads);
+        record('three-tier', {
+          load: `open loop, ${TIERS_RATE} requests/s through each edge, GET / with Host ${TIERS.httpHost}, 5 s timeout; each request goes edge → client (h1) → service → memcached`,
+          fault:
+            'client on h1 finds service by DNS (SRV from its edge); service on h2 and h3, told where memcached is by its update command; memcached on h3. memcached moved h3 → h1, then a service h2 → h1: each time the new one served (and was told) before the old one stopped (docker stop)',
+          reports,
+          measured: { ...measured, scenarioMs: Date.now() - began },
+        });
+        expectNoFailures(reports, hosts.hosts);
+      } catch (error) {
+        // What the tiers logged (what the client asked, what the services were told) goes too.
+        for (const [host, name] of started)
+          console.error(`--- ${name} on ${host.name}\n${await host.logs(name, { lines: 30 })}`);
+        throw error;
+      } finally {
+        registry.close();
+        await Promise.all(started.map(([host, name]) => host.docker(['rm', '-f', name]).catch(() => '')));
+        // The later scenarios compare whole tables: wait until no edge holds the client's Host.
+        await eventually(async () => {
+          for (const edge of hosts.hosts) {
+            const document = await stack.routes(edge);
+            expect(
+              document.table.hosts.map((entry) => entry.host),
+              edge.name,
+            ).not.toContain(TIERS.httpHost);
+          }
+        }, 20_000);
+      }
+    });
+
+    it('converges after the three-tier scenario', () => expectConverged(stack.liveHosts));
 
     it('partition longer than the TTL: keys expire, the cut edge keeps its table, all back ≤ 2 s after the heal', async () => {
       keepLogsOnFailure('partition');
@@ -463,6 +576,8 @@ async function expectConverged(edges: readonly SimulatedHost[]): Promise<void> {
 function record(
   scenario: string,
   result: {
+    /** What the load was, if not the demo's `LOAD`. */
+    load?: string;
     fault: string;
     reports: readonly LoadReport[];
     measured: Record<string, number>;
@@ -471,7 +586,7 @@ function record(
 ): void {
   recordResult({
     scenario: `multihost-${scenario}`,
-    load: LOAD,
+    load: result.load ?? LOAD,
     fault: result.fault,
     requestsSent: result.reports.reduce((sum, report) => sum + report.sent, 0),
     requestsFailed: result.reports.reduce((sum, report) => sum + report.failed, 0),
