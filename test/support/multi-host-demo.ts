@@ -13,13 +13,18 @@ import {
   MultiHostStack,
   STACK_IMAGES,
 } from './multi-host-stack.js';
+import { poll } from './poll.js';
 import type { SimulatedHost } from './simulated-host.js';
 import { SimulatedHosts } from './simulated-hosts.js';
+import { ThreeTier } from './three-tier.js';
 
 const GROUP = 'wharf-demo-hosts';
 /** run.sh's stack label: `./run.sh status` lists these hosts with the rest of the demo. */
 const STACK_LABELS = { 'wharf.stack': 'demo' };
 const MAX_HOSTS = 9;
+/** The three-tier demo, with the names `./run.sh up` gives it on one host. */
+const TIERS = new ThreeTier({ httpHost: 'shop.localhost' });
+const IMAGES = [...new Set([...STACK_IMAGES, ...ThreeTier.IMAGES])];
 
 async function up(count: number): Promise<void> {
   const existing = await SimulatedHosts.find(GROUP);
@@ -33,19 +38,20 @@ async function up(count: number): Promise<void> {
     await existing.close();
   }
   console.log(
-    `starting ${count} simulated hosts and loading ${STACK_IMAGES.join(', ')} into each (a minute or two)`,
+    `starting ${count} simulated hosts and loading ${IMAGES.join(', ')} into each (a minute or two)`,
   );
   const hosts = await SimulatedHosts.start({
     name: GROUP,
     count,
-    images: STACK_IMAGES,
+    images: IMAGES,
     labels: STACK_LABELS,
   });
   try {
     for (const host of hosts.hosts)
       console.log(`  ${host.name}  ${host.address}  (container ${host.container})`);
     console.log('starting an etcd member, a bridge, an edge and a demo replica on each');
-    await MultiHostStack.start(hosts, { restart: 'unless-stopped' });
+    const stack = await MultiHostStack.start(hosts, { restart: 'unless-stopped' });
+    await startThreeTier(stack);
   } catch (error) {
     await hosts.close();
     throw error;
@@ -56,6 +62,10 @@ async function up(count: number): Promise<void> {
     [
       `curl -H 'Host: ${DEFAULT_HTTP_HOST}' http://${first.address}:${EDGE_PORT}/`,
       "any host's edge reaches every host's replica",
+    ],
+    [
+      `curl -H 'Host: ${TIERS.httpHost}' http://${first.address}:${EDGE_PORT}/`,
+      'the three tiers, each found through wharf across hosts',
     ],
     [`curl http://${first.address}:${EDGE_ADMIN_PORT}/routes`, `${first.name}'s route table`],
     ['./run.sh status', 'hosts, their containers, what etcd holds'],
@@ -74,6 +84,39 @@ async function up(count: number): Promise<void> {
   for (const [command, what] of tips) console.log(`  ${command.padEnd(width)}  # ${what}`);
 }
 
+/**
+ * The three-tier demo spread over the hosts: memcached on the last, `service` on the second and
+ * third (or whichever exist), `client` on the first, asking its own host's edge for DNS. Waits
+ * until the chain answers through every edge.
+ */
+async function startThreeTier(stack: MultiHostStack): Promise<void> {
+  const hosts = stack.hosts.hosts;
+  const on = (index: number) => hosts[index % hosts.length]!;
+  console.log(
+    `starting the three-tier demo: memcached on ${on(hosts.length - 1).name}, service on ${[...new Set([on(1).name, on(2).name])].join(' and ')}, client on ${on(0).name}`,
+  );
+  await Promise.all([
+    stack.startTier(on(hosts.length - 1), 'wharf-memcached-1', TIERS.memcached()),
+    stack.startTier(on(1), 'wharf-service-1', TIERS.service(`${on(1).name}/service-1`)),
+    stack.startTier(on(2), 'wharf-service-2', TIERS.service(`${on(2).name}/service-2`)),
+    stack.startTier(
+      on(0),
+      'wharf-client-1',
+      TIERS.client(`${on(0).name}/client-1`),
+      await on(0).bridgeGateway(),
+    ),
+  ]);
+  await poll(
+    async () => {
+      for (const edge of hosts) {
+        const answer = await ask(edge, TIERS.httpHost);
+        if (!TIERS.answerPattern().test(answer)) throw new Error(`${edge.name}'s edge answered ${answer}`);
+      }
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
+}
+
 async function allRunning(hosts: readonly SimulatedHost[]): Promise<boolean> {
   const states = await Promise.all(
     hosts.map((host) =>
@@ -86,37 +129,36 @@ async function allRunning(hosts: readonly SimulatedHost[]): Promise<boolean> {
   return states.every(Boolean);
 }
 
-/** Six requests through every host's edge, and which host's replica answered each. */
+/** Requests through every host's edge: which host's replica answered each, and what the three tiers say. */
 async function showAnswers(hosts: readonly SimulatedHost[]): Promise<void> {
   console.log(`\nwho answers Host: ${DEFAULT_HTTP_HOST}, through each host's edge:`);
   for (const edge of hosts) {
     const answers: string[] = [];
-    for (let index = 0; index < 6; index += 1) answers.push(await ask(edge));
+    for (let index = 0; index < 6; index += 1) {
+      const answer = await ask(edge, DEFAULT_HTTP_HOST);
+      answers.push(/^hello from (\S+)/.exec(answer)?.[1] ?? answer);
+    }
     console.log(`  via ${edge.name}'s edge (${edge.address}:${EDGE_PORT}): ${answers.join(', ')}`);
   }
+  console.log(`\nHost: ${TIERS.httpHost} (client → service → memcached), through each host's edge:`);
+  for (const edge of hosts)
+    console.log(`  via ${edge.name}'s edge: ${(await ask(edge, TIERS.httpHost)).trim()}`);
 }
 
-/** One GET / through `edge`'s edge: the answering replica (`h2/demo-2`) or what went wrong. */
-function ask(edge: SimulatedHost): Promise<string> {
+/** One GET / with `host` through `edge`'s edge: the body of a 200, or what went wrong. */
+function ask(edge: SimulatedHost, host: string): Promise<string> {
   return new Promise((resolve) => {
     const req = request(
-      {
-        host: edge.address,
-        port: EDGE_PORT,
-        path: '/',
-        headers: { host: DEFAULT_HTTP_HOST },
-        timeout: 3_000,
-      },
+      { host: edge.address, port: EDGE_PORT, path: '/', headers: { host }, timeout: 3_000 },
       (response) => {
-        response.resume();
-        response.on('end', () => {
-          const instance = response.headers['x-instance'];
-          resolve(
-            response.statusCode === 200 && typeof instance === 'string'
-              ? instance
-              : `HTTP ${response.statusCode}`,
-          );
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          body += chunk;
         });
+        response.on('end', () =>
+          resolve(response.statusCode === 200 ? body : `HTTP ${response.statusCode} ${body}`),
+        );
       },
     );
     req.on('timeout', () => req.destroy(new Error('no answer within 3 s')));
