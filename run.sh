@@ -6,7 +6,8 @@
 #   ./run.sh up            demo stack on Docker: etcd, one edge, two demo apps with sidecar bridges,
 #                          and the three-tier demo (client → service → memcached) found through wharf
 #   ./run.sh up --hosts N  the demo on N simulated Docker hosts: an etcd cluster, a bridge, an edge
-#                          and a demo app on each (test/support/multi-host-demo.ts)
+#                          and a demo app on each, and the three tiers spread over them
+#                          (test/support/multi-host-demo.ts)
 #   ./run.sh scale N       N demo apps (each with its sidecar, or under the host bridge)
 #   ./run.sh host-mode     one host-wide bridge instead of sidecars
 #   ./run.sh status        containers of the stack (and simulated hosts) and what is registered
