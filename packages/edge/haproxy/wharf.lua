@@ -1,0 +1,67 @@
+-- wharf-edge's Lua helpers for HAProxy, loaded by the configuration the edge renders
+-- (packages/edge/src/dataplane/haproxy/haproxy-config.ts). Two jobs HAProxy's configuration
+-- language cannot do: hold requests until the edge's first sync, and remove the headers a
+-- message names in its Connection header (hop-by-hop for that message, RFC 9110 §7.6.1).
+
+local state = Map.new(os.getenv("WHARF_STATE_MAP"), Map._str)
+
+local function now_ms()
+  local now = core.now()
+  return now.sec * 1000 + now.usec / 1000
+end
+
+-- Requests that arrive before the first full sync wait here (they would all be 404s from the
+-- empty table) until the edge marks the state map open, at most `wait_ms`. A worker told to
+-- stop by a reload hands its held requests over to the new worker instead.
+core.register_action("wharf_hold", { "http-req" }, function(txn, wait_ms)
+  local deadline = now_ms() + tonumber(wait_ms)
+  while state:lookup("open") ~= "1" do
+    -- Boolean samples reach Lua as integers (0 is true in Lua).
+    local stopping = txn.f:stopping()
+    if stopping == true or stopping == 1 then
+      txn:set_var("txn.wharf_gate", "handover")
+      return
+    end
+    if now_ms() >= deadline then
+      txn:set_var("txn.wharf_gate", "not_ready")
+      return
+    end
+    core.msleep(10)
+  end
+end, 1)
+
+-- Names no Connection header may remove: the ones that frame the body and the one that routes.
+local protected = {
+  ["host"] = true,
+  ["content-length"] = true,
+  ["transfer-encoding"] = true,
+}
+
+local function listed_names(headers)
+  local names = {}
+  local values = headers["connection"]
+  if values == nil then
+    return names
+  end
+  for _, value in pairs(values) do
+    for token in string.gmatch(value, "[^,]+") do
+      local name = string.lower((string.gsub(token, "^%s*(.-)%s*$", "%1")))
+      if name ~= "" and name ~= "close" and name ~= "keep-alive" and name ~= "upgrade" and not protected[name] then
+        names[#names + 1] = name
+      end
+    end
+  end
+  return names
+end
+
+core.register_action("wharf_request_connection_names", { "http-req" }, function(txn)
+  for _, name in ipairs(listed_names(txn.http:req_get_headers())) do
+    txn.http:req_del_header(name)
+  end
+end)
+
+core.register_action("wharf_response_connection_names", { "http-res" }, function(txn)
+  for _, name in ipairs(listed_names(txn.http:res_get_headers())) do
+    txn.http:res_del_header(name)
+  end
+end)

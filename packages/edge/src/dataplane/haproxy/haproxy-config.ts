@@ -1,0 +1,272 @@
+import { join } from 'node:path';
+import type { ListenAddress } from '../../edge-config.js';
+
+/** One endpoint as a server line of a pool's backend. */
+export interface HaproxyServer {
+  /** The endpoint's instance id: it names the endpoint in HAProxy's stats and the access log. */
+  readonly name: string;
+  /** An IP address: the edge resolves DNS names itself, HAProxy never does. */
+  readonly address: string;
+  readonly port: number;
+  /** HAProxy's 0–256 (see `haproxyWeights`). */
+  readonly weight: number;
+  /** False: draining, kept for in-flight requests, given no new ones. */
+  readonly ready: boolean;
+}
+
+/**
+ * A backend section that can hold one pool (one Host + path prefix). HAProxy 2.6 cannot add
+ * backends at run time, so the configuration carries spare slots and pools move into them.
+ */
+export interface HaproxySlot {
+  readonly name: string;
+  readonly servers: readonly HaproxyServer[];
+}
+
+export interface HaproxyConfigInput {
+  /** Runtime directory: sockets and map files. */
+  readonly directory: string;
+  /** The Lua helpers (startup hold, Connection-listed headers). */
+  readonly luaFile: string;
+  readonly listen: ListenAddress;
+  /** `nbthread`: the counterpart of the built-in plane's worker processes. */
+  readonly threads: number;
+  /** CIDRs whose `X-Forwarded-*` and `X-Request-Id` are kept; empty trusts nobody. */
+  readonly trustedProxies: readonly string[];
+  readonly headersTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly upstreamTimeoutMs: number;
+  /** How long requests that arrive before the first sync are held. */
+  readonly startupWaitMs: number;
+  /** How long a server that passive health marked down stays out before it is checked again. */
+  readonly ejectionMs: number;
+  /** Old workers (after a reload) are stopped at the latest this long after it. */
+  readonly oldWorkerGraceMs: number;
+  /** One log line per request on the workers' stdout, in `ACCESS_LOG_FORMAT`. */
+  readonly accessLog: boolean;
+  /** Request ids are `<prefix>-<counter>`; a fresh prefix per rendering keeps them unique across reloads. */
+  readonly requestIdPrefix: string;
+  readonly slots: readonly HaproxySlot[];
+}
+
+/** Files and sockets in the runtime directory. */
+export const RUNTIME_FILES = Object.freeze({
+  config: 'haproxy.cfg',
+  /** Exact route hosts (`host host`). */
+  hosts: 'hosts.map',
+  /** Wildcard route hosts (`.example.com *.example.com`), most specific first. */
+  wildcards: 'wildcards.map',
+  /** `<route host><prefix>/ <slot>`: longest prefix wins (`map_beg`). */
+  routes: 'routes.map',
+  /** `<slot> <route id>`: names the route in error bodies. */
+  slots: 'slots.map',
+  /** `open 1` once the first sync is applied. */
+  state: 'state.map',
+  api: 'api.sock',
+  master: 'master.sock',
+  /** Where a stopping worker passes the requests it still holds to its successor. */
+  handover: 'handover.sock',
+});
+
+/** Methods the edge may send to another endpoint after a connection broke before the response. */
+const IDEMPOTENT = 'GET HEAD OPTIONS PUT DELETE TRACE';
+
+// The lowercased Host header: a name or a bracketed IPv6 literal, one optional trailing dot,
+// an optional port (the built-in plane's normaliseHost, as a regular expression). Character
+// classes instead of backslashes: HAProxy's parser would take the backslashes for itself.
+const HOST_PATTERN = '^([[][0-9a-f:.]+[]]|[a-z0-9_-]+([.][a-z0-9_-]+)*[.]?)(:[0-9]{1,5})?$';
+
+/** One request per line on stdout, parsed back by `parseHaproxyAccessLine`. The path comes last: it is the only field that may hold anything unusual. */
+export const ACCESS_LOG_FORMAT = '%Ts.%ms %ci %HM %[var(txn.host)] %ST %B %Ta %s %rc %ID %HPO';
+
+const TEXT = 'content-type "text/plain; charset=utf-8" hdr cache-control no-store';
+
+/**
+ * Server options shared by the configuration file and `add server`, which does not read
+ * `default-server`. Passive health: three connection failures in a row mark the server down
+ * (`observe layer4`); while down it is checked every `ejectionMs` and comes back on the first
+ * check that connects. While up it is checked only hourly: the bridge runs the real checks.
+ */
+export function serverOptions(ejectionMs: number): string {
+  return (
+    `check inter 1h fastinter ${ejectionMs} downinter ${ejectionMs} rise 1 fall 3 ` +
+    'observe layer4 error-limit 3 on-error mark-down'
+  );
+}
+
+/** `address:port` as HAProxy reads it (IPv6 in brackets). */
+export function serverAddress(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** The `server` line of one endpoint. */
+export function serverLine(server: HaproxyServer, ejectionMs: number): string {
+  return (
+    `server ${server.name} ${serverAddress(server.address, server.port)} weight ${server.weight} ` +
+    `${serverOptions(ejectionMs)}${server.ready ? '' : ' disabled'}`
+  );
+}
+
+/**
+ * The whole `haproxy.cfg`, a pure function of the edge's settings and the pools' slots. The
+ * routing itself lives in map files beside it, so route changes never touch this file.
+ *
+ * A request goes through: the startup hold; the open-proxy and Host checks; the forwarded
+ * headers (kept only from trusted proxies) and hop-by-hop removal; then three map lookups —
+ * exact host, else the most specific wildcard, then the longest prefix of that host only —
+ * which name the slot (backend) of the pool. Answers the edge gives itself come from small
+ * backends of their own, so `show stat` counts them by status.
+ */
+export function renderHaproxyConfig(input: HaproxyConfigInput): string {
+  const file = (name: string) => join(input.directory, name);
+  const map = (name: keyof typeof RUNTIME_FILES) => file(RUNTIME_FILES[name]);
+  const seconds = (ms: number) => `${Math.max(1, Math.ceil(ms))}ms`;
+  const trusted = input.trustedProxies.length > 0 ? `src ${input.trustedProxies.join(' ')}` : 'always_false';
+  const listen = input.listen.host.includes(':')
+    ? `[${input.listen.host}]:${input.listen.port}`
+    : `${input.listen.host}:${input.listen.port}`;
+  const lines: string[] = [
+    '# Rendered by wharf-edge; rewritten on every change. Do not edit.',
+    'global',
+    '  master-worker',
+    `  nbthread ${input.threads}`,
+    `  stats socket ${file(RUNTIME_FILES.api)} mode 600 level admin expose-fd listeners`,
+    '  stats timeout 1m',
+    `  hard-stop-after ${seconds(input.oldWorkerGraceMs)}`,
+    '  mworker-max-reloads 50',
+    `  setenv WHARF_STATE_MAP ${map('state')}`,
+    `  lua-load ${input.luaFile}`,
+    ...(input.accessLog ? ['  log stdout format raw local0 info'] : []),
+    '',
+    'defaults',
+    '  mode http',
+    ...(input.accessLog ? ['  log global', `  log-format "${ACCESS_LOG_FORMAT}"`] : []),
+    `  timeout connect ${seconds(input.upstreamTimeoutMs)}`,
+    `  timeout server ${seconds(input.upstreamTimeoutMs)}`,
+    `  timeout queue ${seconds(input.upstreamTimeoutMs)}`,
+    `  timeout client ${seconds(input.idleTimeoutMs)}`,
+    `  timeout http-request ${seconds(input.headersTimeoutMs)}`,
+    `  timeout http-keep-alive ${seconds(input.idleTimeoutMs)}`,
+    // WebSockets: no idle limit of their own beyond an hour; half-closed ones end soon, so a
+    // removed endpoint's server can be deleted.
+    '  timeout tunnel 1h',
+    '  timeout client-fin 5s',
+    '  timeout server-fin 5s',
+    // Another endpoint after a refused connection (any method: nothing was sent) and, for
+    // idempotent requests without a body, after a connection that broke before the response.
+    '  retries 2',
+    '  option redispatch 1',
+    '  retry-on conn-failure empty-response',
+    `  unique-id-format ${input.requestIdPrefix}-%{+X}rt`,
+    `  http-error status 400 ${TEXT} lf-string "400 Bad Request: malformed request (request id %[unique-id])\\n"`,
+    `  http-error status 408 ${TEXT} lf-string "408 Request Timeout: request headers not complete in time (request id %[unique-id])\\n"`,
+    `  http-error status 500 ${TEXT} lf-string "500 Internal Server Error: the edge failed (request id %[unique-id])\\n"`,
+    `  http-error status 502 ${TEXT} lf-string "502 Bad Gateway: no endpoint of %[var(txn.slot),map(${map('slots')})] answered with a valid response (request id %[unique-id])\\n"`,
+    `  http-error status 503 ${TEXT} lf-string "503 Service Unavailable: no endpoint of %[var(txn.slot),map(${map('slots')})] available (request id %[unique-id])\\n"`,
+    `  http-error status 504 ${TEXT} lf-string "504 Gateway Timeout: upstream of %[var(txn.slot),map(${map('slots')})] did not answer in time (request id %[unique-id])\\n"`,
+    '',
+    'frontend wharf',
+    `  bind ${listen}`,
+    `  bind unix@${file(RUNTIME_FILES.handover)} accept-proxy mode 600`,
+    `  acl wharf_open str(open),map(${map('state')}) -m str 1`,
+    `  acl wharf_trusted ${trusted}`,
+    `  acl wharf_websocket req.hdr(upgrade) -i websocket`,
+    `  acl wharf_idempotent method ${IDEMPOTENT}`,
+    '  acl wharf_body req.hdr(transfer-encoding) -m found',
+    '  acl wharf_body req.hdr(content-length) -m int gt 0',
+    `  http-request lua.wharf_hold ${Math.ceil(input.startupWaitMs)} unless wharf_open`,
+    '  http-request set-var(txn.host) req.fhdr(host),lower,regsub(:[0-9]+$,),regsub([.]$,) ' +
+      `if { req.fhdr_cnt(host) eq 1 } { req.fhdr(host),length le 260 } { req.fhdr(host),lower -m reg ${HOST_PATTERN} }`,
+    // Hop-by-hop headers: those the Connection header names (Lua, only when it names any),
+    // the standard ones, and upgrades other than a WebSocket handshake on a bodiless GET.
+    '  http-request lua.wharf_request_connection_names if { req.fhdr(connection) -m found } ' +
+      '!{ req.fhdr(connection) -m reg -i ^[[:space:]]*(keep-alive|close)?[[:space:]]*$ }',
+    '  http-request del-header keep-alive',
+    '  http-request del-header proxy-connection',
+    '  http-request del-header proxy-authorization',
+    '  http-request del-header te',
+    '  http-request del-header trailer',
+    '  http-request del-header http2-settings',
+    '  http-request del-header upgrade unless wharf_websocket METH_GET !wharf_body',
+    '  http-request del-header connection unless wharf_websocket METH_GET !wharf_body',
+    '  http-request set-header connection upgrade if wharf_websocket METH_GET !wharf_body',
+    // Forwarding headers: replaced unless the peer is a trusted proxy, whose values are kept
+    // (X-Forwarded-For appended to).
+    '  http-request del-header forwarded unless wharf_trusted',
+    '  http-request del-header x-real-ip unless wharf_trusted',
+    '  http-request set-header x-forwarded-for %[src] unless wharf_trusted',
+    '  http-request add-header x-forwarded-for %[src] if wharf_trusted',
+    '  http-request set-header x-forwarded-proto http unless wharf_trusted { req.hdr(x-forwarded-proto) -m found }',
+    '  http-request set-header x-forwarded-host %[req.fhdr(host)] unless wharf_trusted { req.fhdr(x-forwarded-host) -m found }',
+    '  http-request set-header x-request-id %[unique-id] unless wharf_trusted { req.fhdr(x-request-id) -m found }',
+    // A request with a body is sent to another endpoint only when its connection never came up.
+    '  http-request disable-l7-retry if !wharf_idempotent or wharf_body',
+    // Routing: exact host, else the most specific wildcard; then that host's longest prefix.
+    `  http-request set-var(txn.route_host) var(txn.host),map_str(${map('hosts')}) if { var(txn.host) -m found }`,
+    `  http-request set-var(txn.route_host) var(txn.host),map_end(${map('wildcards')}) if { var(txn.host) -m found } !{ var(txn.route_host) -m found }`,
+    '  http-request set-var-fmt(txn.route_key) %[var(txn.route_host)]%[path]/ if { var(txn.route_host) -m found }',
+    `  http-request set-var(txn.slot) var(txn.route_key),map_beg(${map('routes')}) if { var(txn.route_key) -m found }`,
+    '  http-response lua.wharf_response_connection_names if { res.fhdr(connection) -m found } ' +
+      '!{ res.fhdr(connection) -m reg -i ^[[:space:]]*(keep-alive|close)?[[:space:]]*$ }',
+    '  http-response del-header keep-alive',
+    '  http-response del-header proxy-authenticate',
+    '  http-response del-header proxy-connection',
+    '  http-response del-header trailer',
+    '  http-response del-header connection unless { status 101 }',
+    '  http-response del-header upgrade unless { status 101 }',
+    '  http-after-response set-header x-request-id %[unique-id]',
+    '  use_backend wharf_handover if { var(txn.wharf_gate) -m str handover }',
+    '  use_backend wharf_not_ready if { var(txn.wharf_gate) -m str not_ready }',
+    '  use_backend wharf_connect if METH_CONNECT',
+    '  use_backend wharf_target unless { url_beg / }',
+    '  use_backend wharf_host unless { var(txn.host) -m found }',
+    '  use_backend %[var(txn.slot)] if { var(txn.slot) -m found }',
+    '  default_backend wharf_no_route',
+    '',
+    ...answer(
+      'wharf_not_ready',
+      503,
+      'Service Unavailable: not ready: the first sync with the registry has not completed',
+    ),
+    ...answer(
+      'wharf_connect',
+      405,
+      'Method Not Allowed: CONNECT is not supported: this is not a forward proxy',
+    ),
+    ...answer(
+      'wharf_target',
+      400,
+      'Bad Request: only origin-form request targets (/path) are accepted; this is not a forward proxy',
+    ),
+    ...answer('wharf_host', 400, 'Bad Request: missing, repeated or malformed Host header'),
+    ...answer('wharf_no_route', 404, 'Not Found: no route for %[var(txn.host)]%[url,bytes(0,200)]'),
+    'backend wharf_handover',
+    `  server next unix@${file(RUNTIME_FILES.handover)} send-proxy-v2`,
+    '',
+  ];
+  for (const slot of input.slots) {
+    lines.push(
+      `backend ${slot.name}`,
+      '  balance roundrobin',
+      `  http-request return status 503 ${TEXT} lf-string "503 Service Unavailable: no serving endpoint for %[var(txn.slot),map(${map('slots')})] (request id %[unique-id])\\n" if { nbsrv eq 0 }`,
+    );
+    for (const server of slot.servers) lines.push(`  ${serverLine(server, input.ejectionMs)}`);
+    lines.push('');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function answer(backend: string, status: number, text: string): string[] {
+  return [
+    `backend ${backend}`,
+    `  http-request return status ${status} ${TEXT} lf-string "${status} ${text} (request id %[unique-id])\\n"`,
+    '',
+  ];
+}
+
+/** A map file: one `key value` line per entry, in the order given. */
+export function renderMapFile(entries: Iterable<readonly [string, string]>): string {
+  let text = '';
+  for (const [key, value] of entries) text += `${key} ${value}\n`;
+  return text;
+}

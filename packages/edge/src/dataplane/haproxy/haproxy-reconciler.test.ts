@@ -1,0 +1,191 @@
+import type { EndpointRecord, RegistryChange } from '@wharf/core';
+import { describe, expect, it } from 'vitest';
+import { validEndpoint } from '../../../../../test/support/record-fuzzer.js';
+import { RouteTableBuilder } from '../../route-table-builder.js';
+import { HaproxyReconciler, type RuntimeStep } from './haproxy-reconciler.js';
+
+const maps = { hosts: 'h.map', wildcards: 'w.map', routes: 'r.map', slots: 's.map' };
+
+function record(id: string, port: number, host: string, extra: Partial<EndpointRecord> = {}): EndpointRecord {
+  return { ...validEndpoint('web', id, '10.0.0.1', port, host), ...extra } as EndpointRecord;
+}
+
+function put(current: EndpointRecord): RegistryChange {
+  return {
+    kind: 'endpoint',
+    key: `/wharf/services/${current.service}/${current.id}`,
+    parsed: { kind: 'endpoint', service: current.service, instanceId: current.id },
+    current,
+    previous: undefined,
+  };
+}
+
+function del(previous: EndpointRecord): RegistryChange {
+  return { ...put(previous), current: undefined, previous };
+}
+
+/** A builder and a reconciler fed the same batches, as the data plane does. */
+function rig(options: { slotBlock?: number; resolve?: (address: string) => string | undefined } = {}) {
+  const builder = new RouteTableBuilder();
+  const reconciler = new HaproxyReconciler({
+    maps,
+    ejectionMs: 1_000,
+    resolve: options.resolve ?? ((address) => address),
+    slotBlock: options.slotBlock ?? 4,
+  });
+  let revision = 0;
+  return {
+    reconciler,
+    apply(...changes: RegistryChange[]) {
+      revision += 1;
+      const result = builder.apply({ revision, changes });
+      return reconciler.plan(result.table, result.changedHosts);
+    },
+  };
+}
+
+const commands = (steps: readonly RuntimeStep[]) =>
+  steps.map((step) =>
+    step.kind === 'command' ? step.command : `replace ${step.map} ${JSON.stringify(step.entries)}`,
+  );
+
+describe('HaproxyReconciler', () => {
+  it('adds a new host: servers first, then the slot and route entries, then the host', () => {
+    const { apply } = rig();
+    const plan = apply(
+      put(record('n1:a:80', 8001, 'web.test', { weight: 3 })),
+      put(record('n1:b:80', 8002, 'web.test', { state: 'draining' })),
+    );
+    expect(plan.reload).toBe(false);
+    const lines = commands(plan.steps);
+    expect(lines).toEqual([
+      expect.stringMatching(/^add server p0\/n1:a:80 10\.0\.0\.1:8001 weight 3 check /),
+      'enable health p0/n1:a:80',
+      'enable server p0/n1:a:80',
+      // Draining from the start: added, left in maintenance (no requests).
+      expect.stringMatching(/^add server p0\/n1:b:80 10\.0\.0\.1:8002 weight 1 check /),
+      'enable health p0/n1:b:80',
+      'add map s.map p0 web.test/',
+      'add map r.map web.test/ p0',
+      'add map h.map web.test web.test',
+    ]);
+  });
+
+  it('turns endpoint changes into single commands and never reloads for them', () => {
+    const { apply, reconciler } = rig();
+    const a = record('n1:a:80', 8001, 'web.test');
+    apply(put(a), put(record('n1:b:80', 8002, 'web.test')));
+    expect(commands(apply(put({ ...a, state: 'draining' })).steps)).toEqual([
+      'set server p0/n1:a:80 state drain',
+    ]);
+    expect(commands(apply(put({ ...a, weight: 7 })).steps)).toEqual([
+      'set server p0/n1:a:80 weight 7',
+      'set server p0/n1:a:80 state ready',
+    ]);
+    expect(commands(apply(put({ ...a, weight: 7, port: 9001 })).steps)).toEqual([
+      'set server p0/n1:a:80 addr 10.0.0.1 port 9001',
+    ]);
+    const removal = apply(del(a));
+    expect(commands(removal.steps)).toEqual(['set server p0/n1:a:80 state maint']);
+    expect(removal.reload).toBe(false);
+    expect(reconciler.pendingDeletes()).toEqual([{ slot: 'p0', name: 'n1:a:80' }]);
+    // Back before HAProxy let it go: the same server is revived, not added twice.
+    expect(commands(apply(put(a)).steps)).toEqual([
+      'set server p0/n1:a:80 addr 10.0.0.1 port 8001',
+      'set server p0/n1:a:80 weight 1',
+      'set server p0/n1:a:80 state ready',
+    ]);
+    expect(reconciler.pendingDeletes()).toEqual([]);
+  });
+
+  it('adds and removes prefixes of a host with map entries keyed on segment boundaries', () => {
+    const { apply } = rig();
+    apply(put(record('n1:root:80', 8001, 'web.test')));
+    const api = record('n1:api:80', 8002, 'web.test', {
+      routes: [{ host: 'web.test', pathPrefix: '/api/' }],
+    });
+    expect(commands(apply(put(api)).steps)).toEqual([
+      expect.stringMatching(/^add server p1\/n1:api:80 /),
+      'enable health p1/n1:api:80',
+      'enable server p1/n1:api:80',
+      'add map s.map p1 web.test/api',
+      'add map r.map web.test/api/ p1',
+    ]);
+    expect(commands(apply(del(api)).steps)).toEqual([
+      'del map r.map web.test/api/',
+      'del map s.map p1',
+      'set server p1/n1:api:80 state maint',
+    ]);
+  });
+
+  it('removes a host before its routes, frees its slot, and reuses it in a later plan', () => {
+    const { apply, reconciler } = rig();
+    const gone = record('n1:gone:80', 8001, 'gone.test');
+    apply(put(gone));
+    expect(commands(apply(del(gone)).steps)).toEqual([
+      'del map h.map gone.test',
+      'del map r.map gone.test/',
+      'del map s.map p0',
+      'set server p0/n1:gone:80 state maint',
+    ]);
+    const next = apply(put(record('n1:next:80', 8002, 'next.test')));
+    expect(commands(next.steps)).toContain('add map r.map next.test/ p0');
+    expect(reconciler.slotCount).toBe(4);
+  });
+
+  it('keeps wildcard hosts most specific first and replaces that map as a whole', () => {
+    const { apply } = rig();
+    const plan = apply(
+      put(record('n1:w1:80', 8001, '*.example.com')),
+      put(record('n1:w2:80', 8002, '*.eu.example.com')),
+    );
+    const replace = plan.steps.find((step) => step.kind === 'replace-map');
+    expect(replace).toEqual({
+      kind: 'replace-map',
+      map: 'w.map',
+      entries: [
+        ['.eu.example.com', '*.eu.example.com'],
+        ['.example.com', '*.example.com'],
+      ],
+    });
+    expect(commands(plan.steps)).not.toContain(expect.stringMatching(/^add map h\.map/));
+  });
+
+  it('asks for a reload when pools outgrow the slots, and grows them by a block', () => {
+    const { apply, reconciler } = rig({ slotBlock: 2 });
+    expect(apply(put(record('n1:a:80', 8001, 'a.test')), put(record('n1:b:80', 8002, 'b.test'))).reload).toBe(
+      false,
+    );
+    const plan = apply(put(record('n1:c:80', 8003, 'c.test')));
+    expect(plan.reload).toBe(true);
+    expect(reconciler.slotCount).toBe(4);
+    const snapshot = reconciler.snapshot();
+    expect(snapshot.slots.map((slot) => slot.name)).toEqual(['p0', 'p1', 'p2', 'p3']);
+    expect(snapshot.routes).toContainEqual(['c.test/', 'p2']);
+    expect(snapshot.hosts).toContainEqual(['c.test', 'c.test']);
+  });
+
+  it('leaves out endpoints whose address cannot be used and renders what is left', () => {
+    const { apply, reconciler } = rig({
+      resolve: (address) => (address === 'bad.example' ? undefined : address),
+    });
+    apply(
+      put(record('n1:ok:80', 8001, 'dns.test')),
+      put(record('n1:bad:80', 8002, 'dns.test', { address: 'bad.example' })),
+    );
+    const [slot] = reconciler.snapshot().slots;
+    expect(slot?.servers.map((server) => server.name)).toEqual(['n1:ok:80']);
+  });
+
+  it('leaves servers being deleted out of the rendered files and forgets them after a reload', () => {
+    const { apply, reconciler } = rig();
+    const a = record('n1:a:80', 8001, 'web.test');
+    apply(put(a), put(record('n1:b:80', 8002, 'web.test')));
+    apply(del(a));
+    expect(reconciler.snapshot().slots[0]?.servers.map((server) => server.name)).toEqual(['n1:b:80']);
+    reconciler.reloaded();
+    expect(reconciler.pendingDeletes()).toEqual([]);
+    // Re-added after the reload: a fresh `add server`, since HAProxy no longer has it.
+    expect(commands(apply(put(a)).steps)[0]).toMatch(/^add server p0\/n1:a:80 /);
+  });
+});

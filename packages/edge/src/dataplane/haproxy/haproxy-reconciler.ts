@@ -1,0 +1,337 @@
+import type { Logger } from '@wharf/core';
+import { silentLogger } from '@wharf/core';
+import type { RoutePool, RouteTable } from '../../route-table.js';
+import { type HaproxyServer, type HaproxySlot, serverAddress, serverOptions } from './haproxy-config.js';
+import { haproxyWeights, isMappablePrefix, routeMapKey, wildcardMapKey } from './haproxy-routes.js';
+import { cliArgument } from './runtime-api.js';
+
+/** Paths of the map files, as the Runtime API names them. */
+export interface MapPaths {
+  readonly hosts: string;
+  readonly wildcards: string;
+  readonly routes: string;
+  readonly slots: string;
+}
+
+export interface HaproxyReconcilerOptions {
+  readonly maps: MapPaths;
+  readonly ejectionMs: number;
+  /**
+   * The IP address to connect to for a record's address: the edge resolves DNS names itself
+   * and checks what they resolve to. Undefined leaves the endpoint out.
+   */
+  readonly resolve: (address: string) => string | undefined;
+  /** Spare slots added at a time when pools outgrow the configuration (a reload). */
+  readonly slotBlock?: number;
+  readonly logger?: Logger;
+}
+
+/** One Runtime API command, or a whole map replaced atomically (prepare, add, commit). */
+export type RuntimeStep =
+  | { readonly kind: 'command'; readonly command: string }
+  | {
+      readonly kind: 'replace-map';
+      readonly map: string;
+      readonly entries: readonly (readonly [string, string])[];
+    };
+
+export interface ReconcilePlan {
+  /** Commands that take the running HAProxy from the previous state to the new one, in order. */
+  readonly steps: readonly RuntimeStep[];
+  /** Pools outgrew the slots: render the configuration again and reload instead. */
+  readonly reload: boolean;
+}
+
+/** The state of HAProxy's map files and backends, as the edge believes it to be. */
+export interface HaproxyModelSnapshot {
+  readonly slots: readonly HaproxySlot[];
+  readonly hosts: readonly (readonly [string, string])[];
+  readonly wildcards: readonly (readonly [string, string])[];
+  readonly routes: readonly (readonly [string, string])[];
+  readonly slotRoutes: readonly (readonly [string, string])[];
+}
+
+interface ModelServer extends HaproxyServer {
+  /** `address:port` as the record gives it: the built-in plane's backend key, for stats. */
+  readonly backendKey: string;
+  /** Removed from the pool, in maintenance until HAProxy lets it be deleted (no connections). */
+  readonly deleting: boolean;
+}
+
+interface ModelPool {
+  readonly id: string;
+  readonly routeKey: string;
+  readonly slot: string;
+}
+
+/**
+ * Keeps a model of what the running HAProxy holds — which pool sits in which slot (backend),
+ * its servers, the map entries — and turns route-table changes into the Runtime API commands
+ * that bring HAProxy there, host by host. Endpoint changes (add, drain, weight, address,
+ * remove) and route changes (hosts, prefixes) are commands; only a pool that finds no free
+ * slot asks for a reload, and then the slots grow by a block so the next ones do not.
+ *
+ * Commands are ordered so no request sees a half-made route: a new pool's servers exist
+ * before a map entry points at its slot, and a host's entry is added after its routes and
+ * removed before them. Removed servers go to maintenance (in-flight requests finish) and are
+ * deleted later, when HAProxy allows it (see `pendingDeletes`). Pure: no sockets, no timers.
+ */
+export class HaproxyReconciler {
+  readonly #maps: MapPaths;
+  readonly #options: string;
+  readonly #resolve: (address: string) => string | undefined;
+  readonly #slotBlock: number;
+  readonly #logger: Logger;
+  readonly #pools = new Map<string, ModelPool>();
+  readonly #poolsByHost = new Map<string, Map<string, ModelPool>>();
+  readonly #slotNames: string[] = [];
+  readonly #free: string[] = [];
+  readonly #servers = new Map<string, Map<string, ModelServer>>();
+  readonly #exactHosts = new Set<string>();
+  readonly #wildcardHosts = new Set<string>();
+  readonly #unmappable = new Set<string>();
+
+  constructor(options: HaproxyReconcilerOptions) {
+    this.#maps = options.maps;
+    this.#options = serverOptions(options.ejectionMs);
+    this.#resolve = options.resolve;
+    this.#slotBlock = options.slotBlock ?? 64;
+    this.#logger = (options.logger ?? silentLogger).child({ component: 'haproxy-reconciler' });
+    this.#grow(this.#slotBlock);
+  }
+
+  /** Backends in the configuration. */
+  get slotCount(): number {
+    return this.#slotNames.length;
+  }
+
+  /** Pools routed now. */
+  get poolCount(): number {
+    return this.#pools.size;
+  }
+
+  /** Which route a slot holds (for stats), or undefined when it is free. */
+  routeOfSlot(slot: string): string | undefined {
+    for (const pool of this.#pools.values()) if (pool.slot === slot) return pool.id;
+    return undefined;
+  }
+
+  /** Slot → route id of every pool. */
+  slotRoutes(): Map<string, string> {
+    const routes = new Map<string, string>();
+    for (const pool of this.#pools.values()) routes.set(pool.slot, pool.id);
+    return routes;
+  }
+
+  /** `slot/server` → backend key (`address:port` of the record) of every server. */
+  serverBackends(): Map<string, string> {
+    const backends = new Map<string, string>();
+    for (const [slot, servers] of this.#servers)
+      for (const [name, server] of servers) backends.set(`${slot}/${name}`, server.backendKey);
+    return backends;
+  }
+
+  /**
+   * Brings the model for `hosts` (route hosts: names or `*.suffix`) to what `table` says and
+   * returns the commands that do the same to HAProxy.
+   */
+  plan(table: RouteTable, hosts: Iterable<string>): ReconcilePlan {
+    const prepare: RuntimeStep[] = [];
+    const route: RuntimeStep[] = [];
+    const switchHosts: RuntimeStep[] = [];
+    const retire: RuntimeStep[] = [];
+    const slotsBefore = this.#slotNames.length;
+    // Slots freed here are reused only by later plans: their map entries go last in this one.
+    const released: string[] = [];
+    let wildcardsChanged = false;
+    for (const host of hosts) {
+      const hostRoutes = host.startsWith('*.') ? table.wildcard.get(host.slice(2)) : table.exact.get(host);
+      const desired = new Map<string, RoutePool>();
+      for (const pool of hostRoutes?.pools ?? []) {
+        if (isMappablePrefix(pool.pathPrefix)) desired.set(pool.id, pool);
+        else if (!this.#unmappable.has(pool.id)) {
+          this.#unmappable.add(pool.id);
+          this.#logger.warn(
+            { route: pool.id },
+            'path prefix cannot be routed by haproxy; skipping the route',
+          );
+        }
+      }
+      const current = this.#poolsByHost.get(host) ?? new Map<string, ModelPool>();
+      for (const [id, pool] of current) {
+        if (desired.has(id)) continue;
+        retire.push(this.#command(`del map ${this.#maps.routes} ${cliArgument(pool.routeKey)}`));
+        retire.push(this.#command(`del map ${this.#maps.slots} ${pool.slot}`));
+        this.#syncServers(pool.slot, new Map(), retire, retire);
+        current.delete(id);
+        this.#pools.delete(id);
+        released.push(pool.slot);
+      }
+      for (const [id, routePool] of desired) {
+        let pool = current.get(id);
+        if (pool === undefined) {
+          if (this.#free.length === 0)
+            this.#grow(Math.max(this.#slotBlock, Math.ceil(this.#slotNames.length / 2)));
+          const slot = this.#free.pop()!;
+          pool = { id, routeKey: routeMapKey(host, routePool.pathPrefix), slot };
+          current.set(id, pool);
+          this.#pools.set(id, pool);
+          this.#syncServers(slot, this.#desiredServers(routePool), prepare, retire);
+          prepare.push(this.#command(`add map ${this.#maps.slots} ${slot} ${cliArgument(id)}`));
+          route.push(this.#command(`add map ${this.#maps.routes} ${cliArgument(pool.routeKey)} ${slot}`));
+        } else {
+          this.#syncServers(pool.slot, this.#desiredServers(routePool), prepare, retire);
+        }
+      }
+      if (current.size > 0) this.#poolsByHost.set(host, current);
+      else this.#poolsByHost.delete(host);
+      const known = current.size > 0;
+      if (host.startsWith('*.')) {
+        if (known !== this.#wildcardHosts.has(host)) {
+          wildcardsChanged = true;
+          if (known) this.#wildcardHosts.add(host);
+          else this.#wildcardHosts.delete(host);
+        }
+      } else if (known && !this.#exactHosts.has(host)) {
+        this.#exactHosts.add(host);
+        switchHosts.push(this.#command(`add map ${this.#maps.hosts} ${host} ${host}`));
+      } else if (!known && this.#exactHosts.has(host)) {
+        this.#exactHosts.delete(host);
+        switchHosts.push(this.#command(`del map ${this.#maps.hosts} ${host}`));
+      }
+    }
+    if (wildcardsChanged) {
+      switchHosts.push({ kind: 'replace-map', map: this.#maps.wildcards, entries: this.#wildcardEntries() });
+    }
+    this.#free.push(...released);
+    return {
+      steps: [...prepare, ...route, ...switchHosts, ...retire],
+      reload: this.#slotNames.length > slotsBefore,
+    };
+  }
+
+  /** What to render: every slot with its servers (those being deleted left out) and the maps. */
+  snapshot(): HaproxyModelSnapshot {
+    const slots = this.#slotNames.map((name) => ({
+      name,
+      servers: [...(this.#servers.get(name)?.values() ?? [])].filter((server) => !server.deleting),
+    }));
+    const routes: [string, string][] = [];
+    const slotRoutes: [string, string][] = [];
+    for (const pool of this.#pools.values()) {
+      routes.push([pool.routeKey, pool.slot]);
+      slotRoutes.push([pool.slot, pool.id]);
+    }
+    return {
+      slots,
+      hosts: [...this.#exactHosts].map((host) => [host, host] as const),
+      wildcards: this.#wildcardEntries(),
+      routes,
+      slotRoutes,
+    };
+  }
+
+  /** HAProxy restarted or reloaded from the files: servers that were being deleted are gone. */
+  reloaded(): void {
+    for (const servers of this.#servers.values()) {
+      for (const [name, server] of servers) if (server.deleting) servers.delete(name);
+    }
+  }
+
+  /** Servers waiting to be deleted (`slot`, `name`). */
+  pendingDeletes(): { slot: string; name: string }[] {
+    const pending: { slot: string; name: string }[] = [];
+    for (const [slot, servers] of this.#servers) {
+      for (const [name, server] of servers) if (server.deleting) pending.push({ slot, name });
+    }
+    return pending;
+  }
+
+  /** HAProxy deleted the server. */
+  deleted(slot: string, name: string): void {
+    const server = this.#servers.get(slot)?.get(name);
+    if (server?.deleting) this.#servers.get(slot)!.delete(name);
+  }
+
+  #desiredServers(pool: RoutePool): Map<string, ModelServer> {
+    const serving = new Set(pool.balancer.items);
+    const weights = haproxyWeights(pool.endpoints.map((endpoint) => endpoint.weight));
+    const servers = new Map<string, ModelServer>();
+    pool.endpoints.forEach((endpoint, index) => {
+      const address = this.#resolve(endpoint.address);
+      if (address === undefined) return;
+      let name = endpoint.id;
+      for (let suffix = 2; servers.has(name); suffix++) name = `${endpoint.id}.${suffix}`;
+      servers.set(name, {
+        name,
+        address,
+        port: endpoint.port,
+        weight: weights[index]!,
+        ready: serving.has(endpoint),
+        backendKey: endpoint.backendKey,
+        deleting: false,
+      });
+    });
+    return servers;
+  }
+
+  /** Commands that turn the slot's servers into `desired` (and the model with them). */
+  #syncServers(
+    slot: string,
+    wanted: ReadonlyMap<string, ModelServer>,
+    steps: RuntimeStep[],
+    retire: RuntimeStep[],
+  ): void {
+    let live = this.#servers.get(slot);
+    if (live === undefined) {
+      live = new Map();
+      this.#servers.set(slot, live);
+    }
+    for (const [name, server] of wanted) {
+      const target = `${slot}/${name}`;
+      const current = live.get(name);
+      if (current === undefined) {
+        steps.push(
+          this.#command(
+            `add server ${target} ${serverAddress(server.address, server.port)} weight ${server.weight} ${this.#options}`,
+          ),
+          this.#command(`enable health ${target}`),
+        );
+        if (server.ready) steps.push(this.#command(`enable server ${target}`));
+      } else {
+        if (current.address !== server.address || current.port !== server.port) {
+          steps.push(this.#command(`set server ${target} addr ${server.address} port ${server.port}`));
+        }
+        if (current.weight !== server.weight)
+          steps.push(this.#command(`set server ${target} weight ${server.weight}`));
+        if (current.deleting || current.ready !== server.ready) {
+          steps.push(this.#command(`set server ${target} state ${server.ready ? 'ready' : 'drain'}`));
+        }
+      }
+      live.set(name, server);
+    }
+    for (const [name, server] of live) {
+      if (wanted.has(name) || server.deleting) continue;
+      // Maintenance: no new requests, those in flight finish; deleted once none is left.
+      retire.push(this.#command(`set server ${slot}/${name} state maint`));
+      live.set(name, { ...server, deleting: true });
+    }
+  }
+
+  #wildcardEntries(): [string, string][] {
+    // `map_end` takes the first entry that matches: the longest suffix is the most specific.
+    return [...this.#wildcardHosts]
+      .map((host) => [wildcardMapKey(host), host] as [string, string])
+      .sort((a, b) => b[0].length - a[0].length || a[0].localeCompare(b[0]));
+  }
+
+  #grow(count: number): void {
+    const start = this.#slotNames.length;
+    for (let index = start + count - 1; index >= start; index--) this.#free.push(`p${index}`);
+    for (let index = start; index < start + count; index++) this.#slotNames.push(`p${index}`);
+  }
+
+  #command(command: string): RuntimeStep {
+    return { kind: 'command', command };
+  }
+}
