@@ -39,7 +39,8 @@ export function refuseBackendAddress(address: string, allowLinkLocal: boolean): 
   return refuseResolved(address, version === 4 ? 'ipv4' : 'ipv6', allowLinkLocal);
 }
 
-function refuseResolved(
+/** Why the edge refuses to connect to `address`, an IP a backend's DNS name resolved to. */
+export function refuseResolved(
   address: string,
   family: 'ipv4' | 'ipv6',
   allowLinkLocal: boolean,

@@ -77,7 +77,7 @@ const IDEMPOTENT = 'GET HEAD OPTIONS PUT DELETE TRACE';
 const HOST_PATTERN = '^([[][0-9a-f:.]+[]]|[a-z0-9_-]+([.][a-z0-9_-]+)*[.]?)(:[0-9]{1,5})?$';
 
 /** One request per line on stdout, parsed back by `parseHaproxyAccessLine`. The path comes last: it is the only field that may hold anything unusual. */
-export const ACCESS_LOG_FORMAT = '%Ts.%ms %ci %HM %[var(txn.host)] %ST %B %Ta %s %rc %ID %HPO';
+export const ACCESS_LOG_FORMAT = '%Ts.%ms %ci %HM %[var(txn.host)] %ST %B %Ta %b %s %rc %ID %HPO';
 
 const TEXT = 'content-type "text/plain; charset=utf-8" hdr cache-control no-store';
 
@@ -241,7 +241,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     ...answer('wharf_host', 400, 'Bad Request: missing, repeated or malformed Host header'),
     ...answer('wharf_no_route', 404, 'Not Found: no route for %[var(txn.host)]%[url,bytes(0,200)]'),
     'backend wharf_handover',
-    `  server next unix@${file(RUNTIME_FILES.handover)} send-proxy-v2`,
+    `  server handover unix@${file(RUNTIME_FILES.handover)} send-proxy-v2`,
     '',
   ];
   for (const slot of input.slots) {

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { parseHaproxyAccessLine } from './haproxy-access-line.js';
+
+describe('parseHaproxyAccessLine', () => {
+  it('reads a proxied request', () => {
+    expect(
+      parseHaproxyAccessLine('1796012731.085 127.0.0.1 GET web.test 200 325 339 p0 n1:web:80 +1 ab12cd34-1F /x y'),
+    ).toEqual({
+      time: new Date(1796012731085).toISOString(),
+      client: '127.0.0.1',
+      method: 'GET',
+      host: 'web.test',
+      path: '/x y',
+      status: 200,
+      bytes: 325,
+      durationMs: 339,
+      endpoint: 'n1:web:80',
+      retries: 1,
+      requestId: 'ab12cd34-1F',
+    });
+  });
+
+  it('reads an answer of the edge itself, without host or endpoint', () => {
+    expect(
+      parseHaproxyAccessLine('1796012731.487 ::1 GET - 400 229 0 wharf_host <NOSRV> 0 ab12cd34-5 /x'),
+    ).toMatchObject({ client: '::1', host: null, endpoint: null, status: 400, retries: 0 });
+  });
+
+  it('skips HAProxy notices and the hand-over hop of a held request', () => {
+    expect(parseHaproxyAccessLine('Proxy wharf stopped (cumulated conns: FE: 4, BE: 0).')).toBeUndefined();
+    expect(
+      parseHaproxyAccessLine('1796012731.487 10.0.0.1 GET a.test 200 229 5 wharf_handover handover 0 ab-5 /'),
+    ).toBeUndefined();
+  });
+});

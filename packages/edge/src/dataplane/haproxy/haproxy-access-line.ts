@@ -1,0 +1,32 @@
+import type { AccessLogEntry } from '../access-log.js';
+
+// The fields of ACCESS_LOG_FORMAT (haproxy-config.ts), separated by single spaces. None but
+// the path (last) can hold a space: HAProxy refuses requests whose method or target has one,
+// and the host is the validated, normalised one.
+const LINE = /^(\d+)\.(\d{3}) (\S+) (\S+) (\S+) (-?\d+) (\d+) (-?\d+) (\S+) (\S+) \+?(\d+) (\S+) (.*)$/;
+
+/**
+ * Reads one access log line HAProxy printed into the shared entry; undefined for anything
+ * else on its stdout (its own notices) and for the hop a stopping worker hands a held request
+ * over to its successor, which logs the request itself.
+ */
+export function parseHaproxyAccessLine(line: string): AccessLogEntry | undefined {
+  const match = LINE.exec(line);
+  if (match === null) return undefined;
+  const [, seconds, millis, client, method, host, status, bytes, duration, backend, server, retries, id, path] =
+    match as unknown as string[];
+  if (backend === 'wharf_handover') return undefined;
+  return {
+    time: new Date(Number(seconds) * 1_000 + Number(millis)).toISOString(),
+    client: client!,
+    method: method!,
+    host: host === '-' ? null : host!,
+    path: path!,
+    status: Number(status),
+    bytes: Number(bytes),
+    durationMs: Math.max(0, Number(duration)),
+    endpoint: server === '<NOSRV>' || server === '-' ? null : server!,
+    retries: Number(retries),
+    requestId: id!,
+  };
+}

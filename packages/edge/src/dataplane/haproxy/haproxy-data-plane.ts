@@ -1,0 +1,467 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '@wharf/core';
+import { silentLogger, whenAborted } from '@wharf/core';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { EdgeConfig } from '../../edge-config.js';
+import { RouteTable } from '../../route-table.js';
+import type { RouteTableResult } from '../../route-table-builder.js';
+import type { AccessLog } from '../access-log.js';
+import { BackendResolver } from './backend-resolver.js';
+import { parseHaproxyAccessLine } from './haproxy-access-line.js';
+import { findHaproxyBinary } from './haproxy-binary.js';
+import { RUNTIME_FILES, renderHaproxyConfig, renderMapFile } from './haproxy-config.js';
+import { HaproxyRuntimeError } from './haproxy-errors.js';
+import { HaproxyProcess } from './haproxy-process.js';
+import { HaproxyReconciler, type RuntimeStep } from './haproxy-reconciler.js';
+import { backendStates, HaproxyCounters, type HaproxyBackendState, parseShowStat, type StatusKey } from './haproxy-stats.js';
+
+const LUA_FILE = fileURLToPath(new URL('../../../haproxy/wharf.lua', import.meta.url));
+
+/** How often servers removed from pools are offered to `del server` (it refuses while connections remain). */
+const DELETE_INTERVAL_MS = 1_000;
+/** How often DNS names of endpoints are resolved again. */
+const RESOLVE_INTERVAL_MS = 30_000;
+/** Map entries per `add map` payload: well under HAProxy's 16 KiB request buffer. */
+const PAYLOAD_LINES = 200;
+
+export interface HaproxyDataPlaneOptions {
+  readonly config: EdgeConfig;
+  /** Where request lines go (`WHARF_ACCESS_LOG=stdout`); none when undefined. */
+  readonly accessLog?: AccessLog | undefined;
+  /** The haproxy binary: a name looked up on PATH, or a path. */
+  readonly binary?: string;
+  readonly logger?: Logger;
+  /** Spare backends added at a time when pools outgrow the configuration. */
+  readonly slotBlock?: number;
+}
+
+export interface HaproxyDataPlaneStats {
+  readonly requests: Iterable<{ route: string; byStatus: ReadonlyMap<StatusKey, number> }>;
+  readonly failures: ReadonlyMap<'connect' | 'reset' | 'timeout' | 'invalid_response', number>;
+  readonly backends: readonly HaproxyBackendState[];
+}
+
+/**
+ * The HAProxy data plane: the edge as a controller. It supervises `haproxy -W`, renders its
+ * configuration and map files from the route table, and applies every change after that
+ * through the Runtime API — endpoint and route changes never reload; a reload happens only
+ * when pools outgrow the backend slots (they then grow by a block) or when a command fails
+ * and the files are the safer truth. The files always mirror the live state, so a reload or a
+ * crash restarts into the current table.
+ *
+ * `apply` is called from the etcd watch and never blocks: it records the newest table and the
+ * hosts it changed; one loop turns them into commands, coalescing whatever arrived meanwhile.
+ */
+export class HaproxyDataPlane {
+  readonly kind = 'haproxy' as const;
+  readonly #config: EdgeConfig;
+  readonly #accessLog: AccessLog | undefined;
+  readonly #binaryPath: string;
+  readonly #logger: Logger;
+  readonly #slotBlock: number | undefined;
+  readonly #counters = new HaproxyCounters();
+  readonly #resolver: BackendResolver;
+  #table: RouteTable = RouteTable.EMPTY;
+  readonly #pendingHosts = new Set<string>();
+  #open = false;
+  #openApplied = false;
+  #wake: (() => void) | undefined;
+  #lock: Promise<unknown> = Promise.resolve();
+  #directory: string | undefined;
+  #reconciler: HaproxyReconciler | undefined;
+  #process: HaproxyProcess | undefined;
+  #generation = 0;
+  #commands = 0;
+  #fallbackReloads = 0;
+  #lastBackends: readonly HaproxyBackendState[] = [];
+
+  constructor(options: HaproxyDataPlaneOptions) {
+    this.#config = options.config;
+    this.#accessLog = options.accessLog;
+    this.#binaryPath = options.binary ?? 'haproxy';
+    this.#logger = (options.logger ?? silentLogger).child({ component: 'haproxy-data-plane' });
+    this.#slotBlock = options.slotBlock;
+    this.#resolver = new BackendResolver({ allowLinkLocal: options.config.allowLinkLocal, logger: options.logger });
+  }
+
+  /** Reloads since start (structural changes and fallbacks). */
+  get reloads(): number {
+    return this.#process?.reloads ?? 0;
+  }
+
+  /** The directory holding haproxy.cfg, the maps and the sockets (while running). */
+  get directory(): string | undefined {
+    return this.#directory;
+  }
+
+  apply(change: RouteTableResult): void {
+    this.#table = change.table;
+    for (const host of change.changedHosts) this.#pendingHosts.add(host);
+    this.#wake?.();
+  }
+
+  open(): void {
+    this.#open = true;
+    this.#wake?.();
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const binary = await findHaproxyBinary(this.#binaryPath);
+    const directory = await mkdtemp(join(tmpdir(), 'wharf-haproxy-'));
+    this.#directory = directory;
+    const file = (name: keyof typeof RUNTIME_FILES) => join(directory, RUNTIME_FILES[name]);
+    this.#reconciler = new HaproxyReconciler({
+      maps: { hosts: file('hosts'), wildcards: file('wildcards'), routes: file('routes'), slots: file('slots') },
+      ejectionMs: this.#config.ejectionMs,
+      resolve: (address) => this.#resolver.resolve(address),
+      slotBlock: this.#slotBlock,
+      logger: this.#logger,
+    });
+    const process = new HaproxyProcess({
+      binary,
+      directory,
+      stopGraceMs: this.#config.shutdownGraceMs,
+      logger: this.#logger,
+      prepare: () => this.#locked(() => this.#prepareStart()),
+      onRestart: () => {
+        this.#generation += 1;
+      },
+      onStdoutLine: (line) => this.#stdoutLine(line),
+    });
+    this.#process = process;
+    const stopLoop = new AbortController();
+    try {
+      const running = process.run(signal);
+      await Promise.race([process.started, running]);
+      this.#logger.info(
+        {
+          dataplane: 'haproxy',
+          haproxy: binary.version,
+          pid: process.pid,
+          address: `${this.#config.listen.host}:${this.#config.listen.port}`,
+        },
+        'edge listening',
+      );
+      const loop = this.#loop(stopLoop.signal);
+      whenAborted(signal, () => stopLoop.abort());
+      try {
+        await running;
+      } finally {
+        stopLoop.abort();
+        await loop;
+      }
+    } finally {
+      stopLoop.abort();
+      this.#process = undefined;
+      await rm(directory, { recursive: true, force: true });
+    }
+  }
+
+  async stats(): Promise<HaproxyDataPlaneStats> {
+    await this.#collect().catch((error: unknown) =>
+      this.#logger.debug({ err: error }, 'haproxy stats not available'),
+    );
+    return {
+      requests: [...this.#counters.requests()],
+      failures: this.#counters.failures,
+      backends: this.#lastBackends,
+    };
+  }
+
+  registerMetrics(registry: Registry): void {
+    const plane = this;
+    new Counter({
+      name: 'wharf_edge_haproxy_reloads_total',
+      help: 'HAProxy reloads (structural changes: pools outgrew the backend slots; or a fallback after a failed command).',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(plane.reloads);
+      },
+    });
+    new Counter({
+      name: 'wharf_edge_haproxy_restarts_total',
+      help: 'HAProxy restarts after it died.',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(plane.#process?.restarts ?? 0);
+      },
+    });
+    new Counter({
+      name: 'wharf_edge_haproxy_runtime_commands_total',
+      help: 'Runtime API commands sent to apply route-table changes.',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(plane.#commands);
+      },
+    });
+    new Gauge({
+      name: 'wharf_edge_haproxy_slots',
+      help: 'Backend slots in the HAProxy configuration, by use.',
+      labelNames: ['state'],
+      registers: [registry],
+      collect() {
+        const reconciler = plane.#reconciler;
+        if (reconciler === undefined) return;
+        this.set({ state: 'used' }, reconciler.poolCount);
+        this.set({ state: 'free' }, reconciler.slotCount - reconciler.poolCount);
+      },
+    });
+  }
+
+  /** Runs `work` alone: the loop, a (re)start's file rendering and reloads never interleave. */
+  #locked<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.#lock.then(work);
+    this.#lock = result.catch(() => {});
+    return result;
+  }
+
+  /** Before HAProxy (re)starts: fold in what is pending and write the files it starts from. */
+  async #prepareStart(): Promise<void> {
+    const reconciler = this.#reconciler!;
+    await this.#planPending();
+    reconciler.reloaded();
+    this.#openApplied = this.#open;
+    await this.#writeFiles();
+  }
+
+  async #loop(signal: AbortSignal): Promise<void> {
+    let nextDelete = 0;
+    let nextResolve = Date.now() + RESOLVE_INTERVAL_MS;
+    while (!signal.aborted) {
+      const now = Date.now();
+      try {
+        if (now >= nextResolve) {
+          nextResolve = now + RESOLVE_INTERVAL_MS;
+          await this.#refreshNames();
+        }
+        if (this.#pendingHosts.size > 0 || this.#open !== this.#openApplied) {
+          await this.#locked(() => this.#applyPending());
+        }
+        if (now >= nextDelete && (this.#reconciler?.pendingDeletes().length ?? 0) > 0) {
+          nextDelete = now + DELETE_INTERVAL_MS;
+          await this.#locked(() => this.#deleteServers());
+        }
+      } catch (error) {
+        this.#logger.error({ err: error }, 'applying changes to haproxy failed; retrying');
+        await sleep(200, undefined, { signal }).catch(() => {});
+      }
+      if (this.#pendingHosts.size > 0 || this.#open !== this.#openApplied) continue;
+      const pendingDeletes = (this.#reconciler?.pendingDeletes().length ?? 0) > 0;
+      const waitMs = Math.max(0, Math.min(nextResolve, pendingDeletes ? nextDelete : Infinity) - Date.now());
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, waitMs);
+        const unsubscribe = whenAborted(signal, resolve);
+        this.#wake = () => {
+          clearTimeout(timer);
+          unsubscribe();
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+    }
+  }
+
+  /** Turns pending hosts into the model; returns the plan's steps and whether it needs a reload. */
+  async #planPending(): Promise<{ steps: readonly RuntimeStep[]; reload: boolean }> {
+    const hosts = [...this.#pendingHosts];
+    this.#pendingHosts.clear();
+    if (hosts.length === 0) return { steps: [], reload: false };
+    const table = this.#table;
+    await this.#resolver.prepare(addressesOf(table, hosts));
+    return this.#reconciler!.plan(table, hosts);
+  }
+
+  async #applyPending(): Promise<void> {
+    const process = this.#process;
+    if (process === undefined) return;
+    const started = performance.now();
+    const plan = await this.#planPending();
+    const opening = this.#open && !this.#openApplied;
+    try {
+      if (plan.reload) {
+        this.#openApplied = this.#open;
+        await this.#reload('pools outgrew the backend slots');
+      } else {
+        const steps = [...plan.steps];
+        if (opening) steps.push({ kind: 'command', command: `set map ${this.#file('state')} open 1` });
+        await this.#execute(steps);
+        this.#openApplied = this.#open;
+        await this.#writeFiles();
+      }
+    } catch (error) {
+      if (!(error instanceof HaproxyRuntimeError)) throw error;
+      // The model is the truth: start HAProxy over from it (hitless) instead of guessing.
+      this.#fallbackReloads += 1;
+      this.#logger.warn({ err: error }, 'a runtime command failed; reloading haproxy from the files');
+      this.#openApplied = this.#open;
+      await this.#reload('a runtime command failed');
+    }
+    if (plan.steps.length > 0 || plan.reload) {
+      this.#logger.debug(
+        { steps: plan.steps.length, reload: plan.reload, ms: Math.round((performance.now() - started) * 10) / 10 },
+        'haproxy updated',
+      );
+    }
+  }
+
+  async #reload(reason: string): Promise<void> {
+    const process = this.#process!;
+    // Read the old worker's counters one last time: the new one starts from zero.
+    await this.#collect().catch(() => {});
+    await this.#writeFiles();
+    await process.reload();
+    this.#generation += 1;
+    this.#reconciler!.reloaded();
+    this.#logger.info(
+      { reason, reloads: process.reloads, slots: this.#reconciler!.slotCount },
+      'haproxy reloaded into the current table',
+    );
+  }
+
+  async #execute(steps: readonly RuntimeStep[]): Promise<void> {
+    const api = this.#process!.api;
+    let batch: string[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const commands = batch;
+      batch = [];
+      this.#commands += commands.length;
+      const outputs = await api.execute(commands);
+      outputs.forEach((output, index) => {
+        if (!succeeded(commands[index]!, output)) {
+          throw new HaproxyRuntimeError(`haproxy answered ${JSON.stringify(output.trim())}`, commands[index]);
+        }
+      });
+    };
+    for (const step of steps) {
+      if (step.kind === 'command') {
+        batch.push(step.command);
+        continue;
+      }
+      await flush();
+      // A whole map swapped atomically: a new version is filled, then committed.
+      const prepared = await api.run(`prepare map ${step.map}`);
+      const version = /New version created: (\d+)/.exec(prepared)?.[1];
+      if (version === undefined) throw new HaproxyRuntimeError(`haproxy answered ${JSON.stringify(prepared.trim())}`, `prepare map ${step.map}`);
+      for (let index = 0; index < step.entries.length; index += PAYLOAD_LINES) {
+        const lines = step.entries.slice(index, index + PAYLOAD_LINES).map(([key, value]) => `${key} ${value}`);
+        const output = await api.executeWithPayload(`add map @${version} ${step.map}`, lines);
+        if (output.trim() !== '') throw new HaproxyRuntimeError(`haproxy answered ${JSON.stringify(output.trim())}`, `add map @${version} ${step.map}`);
+      }
+      batch.push(`commit map @${version} ${step.map}`);
+      this.#commands += 2 + Math.ceil(step.entries.length / PAYLOAD_LINES);
+    }
+    await flush();
+  }
+
+  async #deleteServers(): Promise<void> {
+    const process = this.#process;
+    const reconciler = this.#reconciler;
+    if (process === undefined || reconciler === undefined) return;
+    const pending = reconciler.pendingDeletes();
+    const outputs = await process.api.execute(pending.map(({ slot, name }) => `del server ${slot}/${name}`));
+    outputs.forEach((output, index) => {
+      const { slot, name } = pending[index]!;
+      // Refused while connections are attached (a WebSocket, a slow response): next round.
+      if (/Server deleted|No such server/i.test(output)) reconciler.deleted(slot, name);
+    });
+    this.#commands += pending.length;
+  }
+
+  async #refreshNames(): Promise<void> {
+    const changed = await this.#resolver.refresh();
+    const inUse = new Set<string>();
+    const affected = new Set<string>();
+    for (const hostRoutes of [...this.#table.exact.values(), ...this.#table.wildcard.values()]) {
+      for (const pool of hostRoutes.pools) {
+        for (const endpoint of pool.endpoints) {
+          inUse.add(endpoint.address);
+          if (changed.has(endpoint.address)) affected.add(hostRoutes.host);
+        }
+      }
+    }
+    this.#resolver.retain(inUse);
+    for (const host of affected) this.#pendingHosts.add(host);
+  }
+
+  async #collect(): Promise<void> {
+    const process = this.#process;
+    const reconciler = this.#reconciler;
+    if (process === undefined || reconciler === undefined) return;
+    const generation = this.#generation;
+    const rows = parseShowStat(await process.api.run('show stat'));
+    this.#counters.update(rows, reconciler.slotRoutes(), generation);
+    this.#lastBackends = backendStates(rows, reconciler.serverBackends(), this.#config.ejectionMs, Date.now());
+  }
+
+  async #writeFiles(): Promise<void> {
+    const directory = this.#directory!;
+    const snapshot = this.#reconciler!.snapshot();
+    const config = renderHaproxyConfig({
+      directory,
+      luaFile: LUA_FILE,
+      listen: this.#config.listen,
+      threads: this.#config.workers,
+      trustedProxies: this.#config.trustedProxies,
+      headersTimeoutMs: this.#config.headersTimeoutMs,
+      idleTimeoutMs: this.#config.idleTimeoutMs,
+      upstreamTimeoutMs: this.#config.upstreamTimeoutMs,
+      startupWaitMs: this.#config.startupWaitMs,
+      ejectionMs: this.#config.ejectionMs,
+      oldWorkerGraceMs: Math.max(3_600_000, this.#config.shutdownGraceMs),
+      accessLog: this.#accessLog !== undefined,
+      requestIdPrefix: randomBytes(4).toString('hex'),
+      slots: snapshot.slots,
+    });
+    await Promise.all([
+      atomicWrite(this.#file('config'), config),
+      atomicWrite(this.#file('hosts'), renderMapFile(snapshot.hosts)),
+      atomicWrite(this.#file('wildcards'), renderMapFile(snapshot.wildcards)),
+      atomicWrite(this.#file('routes'), renderMapFile(snapshot.routes)),
+      atomicWrite(this.#file('slots'), renderMapFile(snapshot.slotRoutes)),
+      atomicWrite(this.#file('state'), renderMapFile([['open', this.#openApplied ? '1' : '0']])),
+    ]);
+  }
+
+  #file(name: keyof typeof RUNTIME_FILES): string {
+    return join(this.#directory!, RUNTIME_FILES[name]);
+  }
+
+  #stdoutLine(line: string): void {
+    const entry = this.#accessLog ? parseHaproxyAccessLine(line) : undefined;
+    if (entry) this.#accessLog!.write(entry);
+    else this.#logger.debug({ line }, 'haproxy says');
+  }
+}
+
+/** Whether a Runtime API command did what was asked (most print nothing when they do). */
+function succeeded(command: string, output: string): boolean {
+  if (output === '') return true;
+  if (command.startsWith('add server ')) return /^New server registered/.test(output);
+  if (command.startsWith('set server ') && command.includes(' addr ')) return /changed from|no need to change/i.test(output);
+  return false;
+}
+
+/** The addresses of every endpoint routed on `hosts`. */
+function addressesOf(table: RouteTable, hosts: readonly string[]): Set<string> {
+  const addresses = new Set<string>();
+  for (const host of hosts) {
+    const hostRoutes = host.startsWith('*.') ? table.wildcard.get(host.slice(2)) : table.exact.get(host);
+    for (const pool of hostRoutes?.pools ?? []) for (const endpoint of pool.endpoints) addresses.add(endpoint.address);
+  }
+  return addresses;
+}
+
+async function atomicWrite(path: string, text: string): Promise<void> {
+  const temporary = `${path}.tmp`;
+  await writeFile(temporary, text, { mode: 0o600 });
+  await rename(temporary, path);
+}
