@@ -1,16 +1,15 @@
 import { createServer, request } from 'node:http';
 import { connect } from 'node:net';
-import { createEtcdClient, encodeRecord, KeyLayout } from '@wharf/core';
+import { encodeRecord, KeyLayout } from '@wharf/core';
 import type { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdServer } from '../support/etcd-server.js';
+import { DATA_PLANES } from '../support/data-planes.js';
+import { type EtcdServer, useEtcd } from '../support/etcd-server.js';
 import { freePort } from '../support/ports.js';
 import { routeRecord } from '../support/records.js';
 import { eventually } from '../support/wait.js';
 import { get, putEndpoint, TestBackend } from './support/backends.js';
 import { EdgeProcess } from './support/edge-process.js';
-
-const layout = new KeyLayout(`/wharf-edge-routing-${process.pid}`);
 
 /** Sends raw bytes and resolves with everything the edge answered before closing (or after `waitMs`). */
 function raw(port: number, payload: string, waitMs = 3_000): Promise<{ text: string; closed: boolean }> {
@@ -33,9 +32,17 @@ function raw(port: number, payload: string, waitMs = 3_000): Promise<{ text: str
   });
 }
 
-describe('wharf-edge routing (real etcd, real backends, edge as a child process)', () => {
-  let etcd: EtcdServer;
-  let client: Etcd3;
+// One etcd for the file; each plane has its own edge and key prefix.
+let etcd: EtcdServer;
+let client: Etcd3;
+useEtcd((started) => {
+  ({ etcd, client } = started);
+});
+
+describe.each(
+  DATA_PLANES,
+)('wharf-edge routing on the %s plane (real etcd, real backends, edge as a child process)', (dataplane) => {
+  const layout = new KeyLayout(`/wharf-edge-routing-${process.pid}-${dataplane}`);
   let edge: EdgeProcess;
   const backends: TestBackend[] = [];
   const backend = async (name: string) => {
@@ -45,9 +52,8 @@ describe('wharf-edge routing (real etcd, real backends, edge as a child process)
   };
 
   beforeAll(async () => {
-    etcd = await EtcdServer.start();
-    client = createEtcdClient({ endpoints: [etcd.endpoint] });
     edge = await EdgeProcess.start({
+      dataplane,
       etcd: etcd.endpoint,
       prefix: layout.prefix,
       env: {
@@ -63,8 +69,6 @@ describe('wharf-edge routing (real etcd, real backends, edge as a child process)
   afterAll(async () => {
     await edge?.kill();
     for (const started of backends) await started.close();
-    client?.close();
-    await etcd?.close();
   });
 
   it('spreads requests by weight with smooth round-robin', async () => {
@@ -182,6 +186,7 @@ describe('wharf-edge routing (real etcd, real backends, edge as a child process)
 
   it('keeps a host whose last endpoint went away known for WHARF_ROUTE_GRACE: 503, then 404', async () => {
     const graceful = await EdgeProcess.start({
+      dataplane,
       etcd: etcd.endpoint,
       prefix: layout.prefix,
       // Requests are answered at once here; holding them (WHARF_ROUTE_WAIT) is tested below.
@@ -273,7 +278,7 @@ describe('wharf-edge routing (real etcd, real backends, edge as a child process)
     expect((await get(edge.url, 'ft.test', '/other')).status).toBe(200);
   });
 
-  it('retries idempotent requests on another endpoint when the first refuses; never replays a POST', async () => {
+  it('sends a request whose connection was refused to another endpoint, whatever its method', async () => {
     const good = await backend('retry-good');
     const refused = await freePort();
     await putEndpoint(client, layout, 'retry', 'n1:retry-0:80', refused, { host: 'retry.test' });
@@ -286,10 +291,12 @@ describe('wharf-edge routing (real etcd, real backends, edge as a child process)
     await putEndpoint(client, layout, 'post', 'n1:post-0:80', refusedPost, { host: 'post.test' });
     await putEndpoint(client, layout, 'post', 'n1:post-1:80', good.port, { host: 'post.test' });
     await eventually(async () => expect((await get(edge.url, 'post.test')).status).toBe(200));
+    // Nothing reached a backend over a refused connection: a POST may go elsewhere too. (Once a
+    // connection is up, a POST is never sent again: retry-and-startup.test.ts.)
     const statuses = [];
     for (let i = 0; i < 2; i++)
       statuses.push((await get(edge.url, 'post.test', '/', { method: 'POST' })).status);
-    expect(statuses.sort()).toEqual([200, 502]);
+    expect(statuses).toEqual([200, 200]);
   });
 
   it('answers 502 when no endpoint accepts the connection and 504 when the upstream is too slow', async () => {
@@ -391,7 +398,7 @@ describe('wharf-edge routing (real etcd, real backends, edge as a child process)
     });
     for (const dropped of ['x-drop', 'proxy-authorization', 'te'])
       expect(untrusted.seen[dropped]).toBeUndefined();
-    expect(untrusted.seen.connection).not.toMatch(/x-drop/i);
+    expect(String(untrusted.seen.connection ?? '')).not.toMatch(/x-drop/i);
     expect(untrusted.seen['x-request-id']).toBe(untrusted.headers['x-request-id']);
     expect(untrusted.headers['x-internal']).toBeUndefined();
     expect(untrusted.headers['keep-alive']).not.toBe('timeout=5');
@@ -448,12 +455,19 @@ describe('wharf-edge routing (real etcd, real backends, edge as a child process)
       edge.port,
       `GET / HTTP/1.1\r\nHost: known.test\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`,
     );
-    expect(huge.text).toMatch(/^HTTP\/1\.1 431 /);
+    // Node's parser answers 431; HAProxy's, 400 (its request buffer is full).
+    expect(huge.text).toMatch(dataplane === 'builtin' ? /^HTTP\/1\.1 431 / : /^HTTP\/1\.1 400 /);
     const smuggled = await raw(
       edge.port,
       'POST / HTTP/1.1\r\nHost: known.test\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /admin HTTP/1.1\r\n\r\n',
     );
-    expect(smuggled.text).toMatch(/^HTTP\/1\.1 400 /);
+    if (dataplane === 'builtin') expect(smuggled.text).toMatch(/^HTTP\/1\.1 400 /);
+    else {
+      // HAProxy forwards the POST chunked without Content-Length and closes the connection after
+      // it: what followed never becomes a request (edge README, "Framing").
+      expect(smuggled.text.match(/^HTTP\/1\.1 \d{3}/gm)).toEqual(['HTTP/1.1 200']);
+      expect(smuggled.closed).toBe(true);
+    }
     const started = Date.now();
     const slowloris = await raw(edge.port, 'GET / HTTP/1.1\r\nHost: known.test\r\nX-Slow: ', 10_000);
     expect(slowloris.closed).toBe(true);
@@ -472,9 +486,10 @@ describe('wharf-edge routing (real etcd, real backends, edge as a child process)
     expect(routes.revision).toBeGreaterThan(0);
     expect(routes.table.hosts.map((host) => host.host)).toContain('rr.test');
     const metrics = await (await fetch(`${edge.adminUrl}/metrics`)).text();
-    expect(metrics).toMatch(/wharf_edge_requests_total\{route="rr\.test\/",status="200"\} \d+/);
+    // HAProxy counts a backend's responses by class; the edge's own answers (404) are exact.
+    expect(metrics).toMatch(/wharf_edge_requests_total\{route="rr\.test\/",status="(200|2xx)"\} \d+/);
     expect(metrics).toMatch(/wharf_edge_requests_total\{route="-",status="404"\} \d+/);
-    expect(metrics).toMatch(/wharf_edge_upstream_latency_seconds_count \d+/);
+    if (dataplane === 'builtin') expect(metrics).toMatch(/wharf_edge_upstream_latency_seconds_count \d+/);
     expect(metrics).toMatch(/wharf_edge_route_endpoints\{route="rr\.test\/",state="serving"\} 2/);
     expect(metrics).toMatch(/wharf_edge_etcd_revision \d+/);
     expect(metrics).toMatch(/wharf_edge_sync_age_seconds 0/);

@@ -23,7 +23,8 @@ await runProgram({
         'wharf-edge starting',
       );
     try {
-      if (config.workers > 1 && cluster.isPrimary) {
+      // HAProxy runs WHARF_WORKERS threads in one process; only the built-in plane forks workers.
+      if (config.workers > 1 && config.dataplane === 'builtin' && cluster.isPrimary) {
         await new ClusterPrimary({ config, logger }).run(signal);
       } else {
         await runEdge(config, logger, signal);

@@ -1,4 +1,4 @@
-import type { RouteCounters } from '../dataplane/route-stats.js';
+import { isServerError, type RouteCounters } from '../dataplane/route-stats.js';
 import type { RouteRate } from './browser/dashboard-protocol.js';
 
 export type { RouteRate };
@@ -40,7 +40,7 @@ export class DashboardRates {
       let errors = 0;
       for (const [status, count] of byStatus) {
         requests += count;
-        if (status >= 500 && status <= 599) errors += count;
+        if (isServerError(status)) errors += count;
       }
       totals.set(route, { requests, errors });
     }

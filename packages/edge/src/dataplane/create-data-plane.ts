@@ -1,8 +1,9 @@
 import type { Logger } from '@wharf/core';
-import { WharfError } from '@wharf/core';
 import type { EdgeConfig } from '../edge-config.js';
+import { AccessLog } from './access-log.js';
 import { BuiltinDataPlane } from './builtin/builtin-data-plane.js';
 import type { DataPlane } from './data-plane.js';
+import { HaproxyDataPlane } from './haproxy/haproxy-data-plane.js';
 
 /** The data plane `WHARF_DATAPLANE` names. */
 export function createDataPlane(config: EdgeConfig, logger: Logger): DataPlane {
@@ -10,9 +11,10 @@ export function createDataPlane(config: EdgeConfig, logger: Logger): DataPlane {
     case 'builtin':
       return new BuiltinDataPlane({ config, logger });
     case 'haproxy':
-      throw new WharfError(
-        'WHARF_DATAPLANE_UNAVAILABLE',
-        'the haproxy data plane is not built into this edge',
-      );
+      return new HaproxyDataPlane({
+        config,
+        logger,
+        accessLog: config.accessLog === 'stdout' ? new AccessLog() : undefined,
+      });
   }
 }

@@ -1,7 +1,18 @@
+/**
+ * A response status: the exact code, or its class where a plane only counts classes (HAProxy
+ * counts the responses of each backend by class; `other` is its bucket for invalid codes).
+ */
+export type ResponseStatus = number | '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'other';
+
+/** True for 5xx codes and the `5xx` class. */
+export function isServerError(status: ResponseStatus): boolean {
+  return typeof status === 'number' ? status >= 500 && status <= 599 : status === '5xx';
+}
+
 /** Requests per route and status since start, plus what the dashboard subscribes to. */
 export interface RouteCounters {
   readonly route: string;
-  readonly byStatus: ReadonlyMap<number, number>;
+  readonly byStatus: ReadonlyMap<ResponseStatus, number>;
 }
 
 /**

@@ -72,8 +72,12 @@ export class Exchange {
     return this.res === undefined;
   }
 
-  /** A retry may replay it: it has no body, or its connection never came up (the body is unread). */
+  /**
+   * A retry may send it elsewhere: its connection never came up (nothing of it reached a
+   * backend, whatever its method: HAProxy's conn-failure retries do the same), or it is
+   * idempotent and has no body.
+   */
   replayable(attempt: UpstreamAttempt): boolean {
-    return this.retryable && (!this.hasBody || !attempt.connected);
+    return !attempt.connected || (this.retryable && !this.hasBody);
   }
 }

@@ -542,11 +542,10 @@ export class ProxyHandler {
       failure.kind === 'connect_timeout'
         ? `upstream ${backend.key} did not accept the connection in time`
         : `upstream ${backend.key} failed: ${failure.detail}`;
-    // A request with a body may go elsewhere only if its connection never came up (the body is
-    // streamed after it). One without a body may go elsewhere whenever no response came: the
-    // connection was refused or timed out, or it broke before the response (a pooled socket the
-    // backend was closing, a backend shutting down in a rolling restart, a host that vanished).
-    // Idempotent methods only, since the backend may have seen the request.
+    // Any request may go elsewhere if its connection never came up (refused, timed out: no
+    // backend saw it). An idempotent one without a body also when no response came over an open
+    // connection (a pooled socket the backend was closing, a backend shutting down in a rolling
+    // restart, a host that vanished): the backend may have seen it, but may see it again.
     if (exchange.replayable(attempt) && (exchange.tried?.length ?? 0) < this.#maxRetries) {
       exchange.tried ??= [];
       exchange.tried.push(endpoint);

@@ -2,7 +2,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Logger } from '@wharf/core';
 import { silentLogger } from '@wharf/core';
-import { refuseResolved } from '../../backend-address.js';
+import { refuseResolved } from '../../routing/backend-address.js';
 
 export type Lookup = (hostname: string) => Promise<readonly { address: string; family: number }[]>;
 
@@ -46,7 +46,8 @@ export class BackendResolver {
   /** Resolves the names among `addresses` that have no answer yet. */
   async prepare(addresses: Iterable<string>): Promise<void> {
     const names = new Set<string>();
-    for (const address of addresses) if (isIP(address) === 0 && !this.#answers.has(address)) names.add(address);
+    for (const address of addresses)
+      if (isIP(address) === 0 && !this.#answers.has(address)) names.add(address);
     await Promise.all([...names].map((name) => this.#ask(name)));
   }
 

@@ -4,13 +4,15 @@ import { parseHaproxyAccessLine } from './haproxy-access-line.js';
 describe('parseHaproxyAccessLine', () => {
   it('reads a proxied request', () => {
     expect(
-      parseHaproxyAccessLine('1796012731.085 127.0.0.1 GET web.test 200 325 339 p0 n1:web:80 +1 ab12cd34-1F /x y'),
+      parseHaproxyAccessLine(
+        '1796012731.085 127.0.0.1 GET "web.test" 200 325 339 p0 n1:web:80 +1 ab12cd34-1F /x?q=1',
+      ),
     ).toEqual({
       time: new Date(1796012731085).toISOString(),
       client: '127.0.0.1',
       method: 'GET',
       host: 'web.test',
-      path: '/x y',
+      path: '/x?q=1',
       status: 200,
       bytes: 325,
       durationMs: 339,
@@ -20,16 +22,25 @@ describe('parseHaproxyAccessLine', () => {
     });
   });
 
-  it('reads an answer of the edge itself, without host or endpoint', () => {
+  it('reads an answer of the edge itself, with the refused host as sent', () => {
     expect(
-      parseHaproxyAccessLine('1796012731.487 ::1 GET - 400 229 0 wharf_host <NOSRV> 0 ab12cd34-5 /x'),
-    ).toMatchObject({ client: '::1', host: null, endpoint: null, status: 400, retries: 0 });
+      parseHaproxyAccessLine(
+        '1796012731.487 ::1 GET "bad \\"host\\"" 400 229 0 wharf_host <NOSRV> 0 ab12cd34-5 /x',
+      ),
+    ).toMatchObject({ client: '::1', host: 'bad "host"', endpoint: null, status: 400, retries: 0 });
+    expect(
+      parseHaproxyAccessLine('1796012731.487 ::1 GET "-" 400 229 0 wharf_host <NOSRV> 0 ab-5 /'),
+    ).toMatchObject({
+      host: '',
+    });
   });
 
   it('skips HAProxy notices and the hand-over hop of a held request', () => {
     expect(parseHaproxyAccessLine('Proxy wharf stopped (cumulated conns: FE: 4, BE: 0).')).toBeUndefined();
     expect(
-      parseHaproxyAccessLine('1796012731.487 10.0.0.1 GET a.test 200 229 5 wharf_handover handover 0 ab-5 /'),
+      parseHaproxyAccessLine(
+        '1796012731.487 10.0.0.1 GET "a.test" 200 229 5 wharf_handover handover 0 ab-5 /',
+      ),
     ).toBeUndefined();
   });
 });

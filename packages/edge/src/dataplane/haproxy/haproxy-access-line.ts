@@ -1,9 +1,10 @@
 import type { AccessLogEntry } from '../access-log.js';
 
-// The fields of ACCESS_LOG_FORMAT (haproxy-config.ts), separated by single spaces. None but
-// the path (last) can hold a space: HAProxy refuses requests whose method or target has one,
-// and the host is the validated, normalised one.
-const LINE = /^(\d+)\.(\d{3}) (\S+) (\S+) (\S+) (-?\d+) (\d+) (-?\d+) (\S+) (\S+) \+?(\d+) (\S+) (.*)$/;
+// The fields of ACCESS_LOG_FORMAT (haproxy-config.ts), separated by single spaces: the host
+// quoted, with `"`, backslash and `]` escaped by a backslash; the target last (HAProxy refuses
+// targets with spaces, so only it may be the rest of the line).
+const LINE =
+  /^(\d+)\.(\d{3}) (\S+) (\S+) "((?:[^"\\]|\\.)*)" (-?\d+) (\d+) (-?\d+) (\S+) (\S+) \+?(\d+) (\S+) (.*)$/;
 
 /**
  * Reads one access log line HAProxy printed into the shared entry; undefined for anything
@@ -13,14 +14,29 @@ const LINE = /^(\d+)\.(\d{3}) (\S+) (\S+) (\S+) (-?\d+) (\d+) (-?\d+) (\S+) (\S+
 export function parseHaproxyAccessLine(line: string): AccessLogEntry | undefined {
   const match = LINE.exec(line);
   if (match === null) return undefined;
-  const [, seconds, millis, client, method, host, status, bytes, duration, backend, server, retries, id, path] =
-    match as unknown as string[];
+  const [
+    ,
+    seconds,
+    millis,
+    client,
+    method,
+    host,
+    status,
+    bytes,
+    duration,
+    backend,
+    server,
+    retries,
+    id,
+    path,
+  ] = match as unknown as string[];
   if (backend === 'wharf_handover') return undefined;
+  const unescaped = host!.replace(/\\(.)/g, '$1');
   return {
     time: new Date(Number(seconds) * 1_000 + Number(millis)).toISOString(),
     client: client!,
     method: method!,
-    host: host === '-' ? null : host!,
+    host: unescaped === '-' ? '' : unescaped,
     path: path!,
     status: Number(status),
     bytes: Number(bytes),

@@ -12,6 +12,11 @@ export interface HaproxyServer {
   readonly weight: number;
   /** False: draining, kept for in-flight requests, given no new ones. */
   readonly ready: boolean;
+  /**
+   * Outside the edge's zone (`WHARF_ZONE`): used only while no server of the zone can take
+   * requests (HAProxy's backup servers, all of them balanced: `option allbackups`).
+   */
+  readonly backup: boolean;
 }
 
 /**
@@ -76,8 +81,12 @@ const IDEMPOTENT = 'GET HEAD OPTIONS PUT DELETE TRACE';
 // classes instead of backslashes: HAProxy's parser would take the backslashes for itself.
 const HOST_PATTERN = '^([[][0-9a-f:.]+[]]|[a-z0-9_-]+([.][a-z0-9_-]+)*[.]?)(:[0-9]{1,5})?$';
 
-/** One request per line on stdout, parsed back by `parseHaproxyAccessLine`. The path comes last: it is the only field that may hold anything unusual. */
-export const ACCESS_LOG_FORMAT = '%Ts.%ms %ci %HM %[var(txn.host)] %ST %B %Ta %b %s %rc %ID %HPO';
+/**
+ * One request per line on stdout, parsed back by `parseHaproxyAccessLine`. The host is quoted
+ * and escaped (a refused one is logged as sent); the target comes last, as HAProxy refuses
+ * targets with spaces.
+ */
+export const ACCESS_LOG_FORMAT = '%Ts.%ms %ci %HM %{+Q,+E}[var(txn.log_host)] %ST %B %Ta %b %s %rc %ID %HU';
 
 const TEXT = 'content-type "text/plain; charset=utf-8" hdr cache-control no-store';
 
@@ -103,7 +112,7 @@ export function serverAddress(address: string, port: number): string {
 export function serverLine(server: HaproxyServer, ejectionMs: number): string {
   return (
     `server ${server.name} ${serverAddress(server.address, server.port)} weight ${server.weight} ` +
-    `${serverOptions(ejectionMs)}${server.ready ? '' : ' disabled'}`
+    `${serverOptions(ejectionMs)}${server.backup ? ' backup' : ''}${server.ready ? '' : ' disabled'}`
   );
 }
 
@@ -177,6 +186,12 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     `  http-request lua.wharf_hold ${Math.ceil(input.startupWaitMs)} unless wharf_open`,
     '  http-request set-var(txn.host) req.fhdr(host),lower,regsub(:[0-9]+$,),regsub([.]$,) ' +
       `if { req.fhdr_cnt(host) eq 1 } { req.fhdr(host),length le 260 } { req.fhdr(host),lower -m reg ${HOST_PATTERN} }`,
+    ...(input.accessLog
+      ? [
+          '  http-request set-var(txn.log_host) req.fhdr(host)',
+          '  http-request set-var(txn.log_host) var(txn.host) if { var(txn.host) -m found }',
+        ]
+      : []),
     // Hop-by-hop headers: those the Connection header names (Lua, only when it names any),
     // the standard ones, and upgrades other than a WebSocket handshake on a bodiless GET.
     '  http-request lua.wharf_request_connection_names if { req.fhdr(connection) -m found } ' +
@@ -248,6 +263,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     lines.push(
       `backend ${slot.name}`,
       '  balance roundrobin',
+      '  option allbackups',
       `  http-request return status 503 ${TEXT} lf-string "503 Service Unavailable: no serving endpoint for %[var(txn.slot),map(${map('slots')})] (request id %[unique-id])\\n" if { nbsrv eq 0 }`,
     );
     for (const server of slot.servers) lines.push(`  ${serverLine(server, input.ejectionMs)}`);

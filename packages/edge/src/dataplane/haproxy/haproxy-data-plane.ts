@@ -8,9 +8,10 @@ import type { Logger } from '@wharf/core';
 import { silentLogger, whenAborted } from '@wharf/core';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { EdgeConfig } from '../../edge-config.js';
-import { RouteTable } from '../../route-table.js';
-import type { RouteTableResult } from '../../route-table-builder.js';
+import { RouteTable } from '../../routing/route-table.js';
+import type { RouteTableResult } from '../../routing/route-table-builder.js';
 import type { AccessLog } from '../access-log.js';
+import type { BackendStatus, DataPlane, DataPlaneStats } from '../data-plane.js';
 import { BackendResolver } from './backend-resolver.js';
 import { parseHaproxyAccessLine } from './haproxy-access-line.js';
 import { findHaproxyBinary } from './haproxy-binary.js';
@@ -18,7 +19,7 @@ import { RUNTIME_FILES, renderHaproxyConfig, renderMapFile } from './haproxy-con
 import { HaproxyRuntimeError } from './haproxy-errors.js';
 import { HaproxyProcess } from './haproxy-process.js';
 import { HaproxyReconciler, type RuntimeStep } from './haproxy-reconciler.js';
-import { backendStates, HaproxyCounters, type HaproxyBackendState, parseShowStat, type StatusKey } from './haproxy-stats.js';
+import { backendStates, HaproxyCounters, parseShowStat } from './haproxy-stats.js';
 
 const LUA_FILE = fileURLToPath(new URL('../../../haproxy/wharf.lua', import.meta.url));
 
@@ -40,12 +41,6 @@ export interface HaproxyDataPlaneOptions {
   readonly slotBlock?: number;
 }
 
-export interface HaproxyDataPlaneStats {
-  readonly requests: Iterable<{ route: string; byStatus: ReadonlyMap<StatusKey, number> }>;
-  readonly failures: ReadonlyMap<'connect' | 'reset' | 'timeout' | 'invalid_response', number>;
-  readonly backends: readonly HaproxyBackendState[];
-}
-
 /**
  * The HAProxy data plane: the edge as a controller. It supervises `haproxy -W`, renders its
  * configuration and map files from the route table, and applies every change after that
@@ -57,7 +52,7 @@ export interface HaproxyDataPlaneStats {
  * `apply` is called from the etcd watch and never blocks: it records the newest table and the
  * hosts it changed; one loop turns them into commands, coalescing whatever arrived meanwhile.
  */
-export class HaproxyDataPlane {
+export class HaproxyDataPlane implements DataPlane {
   readonly kind = 'haproxy' as const;
   readonly #config: EdgeConfig;
   readonly #accessLog: AccessLog | undefined;
@@ -70,6 +65,8 @@ export class HaproxyDataPlane {
   readonly #pendingHosts = new Set<string>();
   #open = false;
   #openApplied = false;
+  /** A change reached the model but maybe not HAProxy (a failed apply): reload from the files. */
+  #resync = false;
   #wake: (() => void) | undefined;
   #lock: Promise<unknown> = Promise.resolve();
   #directory: string | undefined;
@@ -77,8 +74,7 @@ export class HaproxyDataPlane {
   #process: HaproxyProcess | undefined;
   #generation = 0;
   #commands = 0;
-  #fallbackReloads = 0;
-  #lastBackends: readonly HaproxyBackendState[] = [];
+  #lastBackends: readonly BackendStatus[] = [];
 
   constructor(options: HaproxyDataPlaneOptions) {
     this.#config = options.config;
@@ -86,7 +82,10 @@ export class HaproxyDataPlane {
     this.#binaryPath = options.binary ?? 'haproxy';
     this.#logger = (options.logger ?? silentLogger).child({ component: 'haproxy-data-plane' });
     this.#slotBlock = options.slotBlock;
-    this.#resolver = new BackendResolver({ allowLinkLocal: options.config.allowLinkLocal, logger: options.logger });
+    this.#resolver = new BackendResolver({
+      allowLinkLocal: options.config.allowLinkLocal,
+      logger: options.logger,
+    });
   }
 
   /** Reloads since start (structural changes and fallbacks). */
@@ -116,10 +115,16 @@ export class HaproxyDataPlane {
     this.#directory = directory;
     const file = (name: keyof typeof RUNTIME_FILES) => join(directory, RUNTIME_FILES[name]);
     this.#reconciler = new HaproxyReconciler({
-      maps: { hosts: file('hosts'), wildcards: file('wildcards'), routes: file('routes'), slots: file('slots') },
+      maps: {
+        hosts: file('hosts'),
+        wildcards: file('wildcards'),
+        routes: file('routes'),
+        slots: file('slots'),
+      },
       ejectionMs: this.#config.ejectionMs,
       resolve: (address) => this.#resolver.resolve(address),
       slotBlock: this.#slotBlock,
+      zone: this.#config.zone,
       logger: this.#logger,
     });
     const process = new HaproxyProcess({
@@ -162,15 +167,16 @@ export class HaproxyDataPlane {
     }
   }
 
-  async stats(): Promise<HaproxyDataPlaneStats> {
+  async stats(options: { readonly onlyNotable?: boolean } = {}): Promise<DataPlaneStats> {
     await this.#collect().catch((error: unknown) =>
       this.#logger.debug({ err: error }, 'haproxy stats not available'),
     );
-    return {
-      requests: [...this.#counters.requests()],
-      failures: this.#counters.failures,
-      backends: this.#lastBackends,
-    };
+    const backends = options.onlyNotable
+      ? this.#lastBackends.filter(
+          (backend) => backend.active > 0 || backend.ejectedUntil !== null || backend.consecutiveFailures > 0,
+        )
+      : this.#lastBackends;
+    return { requests: [...this.#counters.requests()], failures: this.#counters.failures, backends };
   }
 
   registerMetrics(registry: Registry): void {
@@ -229,6 +235,7 @@ export class HaproxyDataPlane {
     await this.#planPending();
     reconciler.reloaded();
     this.#openApplied = this.#open;
+    this.#resync = false;
     await this.#writeFiles();
   }
 
@@ -242,7 +249,9 @@ export class HaproxyDataPlane {
           nextResolve = now + RESOLVE_INTERVAL_MS;
           await this.#refreshNames();
         }
-        if (this.#pendingHosts.size > 0 || this.#open !== this.#openApplied) {
+        if (this.#resync) {
+          await this.#locked(() => this.#reload('resynchronising after a failed apply'));
+        } else if (this.#pendingHosts.size > 0 || this.#open !== this.#openApplied) {
           await this.#locked(() => this.#applyPending());
         }
         if (now >= nextDelete && (this.#reconciler?.pendingDeletes().length ?? 0) > 0) {
@@ -253,7 +262,7 @@ export class HaproxyDataPlane {
         this.#logger.error({ err: error }, 'applying changes to haproxy failed; retrying');
         await sleep(200, undefined, { signal }).catch(() => {});
       }
-      if (this.#pendingHosts.size > 0 || this.#open !== this.#openApplied) continue;
+      if (this.#resync || this.#pendingHosts.size > 0 || this.#open !== this.#openApplied) continue;
       const pendingDeletes = (this.#reconciler?.pendingDeletes().length ?? 0) > 0;
       const waitMs = Math.max(0, Math.min(nextResolve, pendingDeletes ? nextDelete : Infinity) - Date.now());
       await new Promise<void>((resolve) => {
@@ -288,7 +297,7 @@ export class HaproxyDataPlane {
     try {
       if (plan.reload) {
         this.#openApplied = this.#open;
-        await this.#reload('pools outgrew the backend slots');
+        await this.#reload('the backends changed shape (more slots, a backup server)');
       } else {
         const steps = [...plan.steps];
         if (opening) steps.push({ kind: 'command', command: `set map ${this.#file('state')} open 1` });
@@ -297,16 +306,23 @@ export class HaproxyDataPlane {
         await this.#writeFiles();
       }
     } catch (error) {
-      if (!(error instanceof HaproxyRuntimeError)) throw error;
-      // The model is the truth: start HAProxy over from it (hitless) instead of guessing.
-      this.#fallbackReloads += 1;
-      this.#logger.warn({ err: error }, 'a runtime command failed; reloading haproxy from the files');
+      // The model is the truth: HAProxy starts over from it (a hitless reload) instead of
+      // the edge guessing what part of the batch took effect.
+      this.#resync = true;
       this.#openApplied = this.#open;
-      await this.#reload('a runtime command failed');
+      if (error instanceof HaproxyRuntimeError) {
+        this.#logger.warn({ err: error }, 'a runtime command failed; reloading haproxy from the files');
+        return;
+      }
+      throw error;
     }
     if (plan.steps.length > 0 || plan.reload) {
       this.#logger.debug(
-        { steps: plan.steps.length, reload: plan.reload, ms: Math.round((performance.now() - started) * 10) / 10 },
+        {
+          steps: plan.steps.length,
+          reload: plan.reload,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+        },
         'haproxy updated',
       );
     }
@@ -319,6 +335,7 @@ export class HaproxyDataPlane {
     await this.#writeFiles();
     await process.reload();
     this.#generation += 1;
+    this.#resync = false;
     this.#reconciler!.reloaded();
     this.#logger.info(
       { reason, reloads: process.reloads, slots: this.#reconciler!.slotCount },
@@ -350,11 +367,21 @@ export class HaproxyDataPlane {
       // A whole map swapped atomically: a new version is filled, then committed.
       const prepared = await api.run(`prepare map ${step.map}`);
       const version = /New version created: (\d+)/.exec(prepared)?.[1];
-      if (version === undefined) throw new HaproxyRuntimeError(`haproxy answered ${JSON.stringify(prepared.trim())}`, `prepare map ${step.map}`);
+      if (version === undefined)
+        throw new HaproxyRuntimeError(
+          `haproxy answered ${JSON.stringify(prepared.trim())}`,
+          `prepare map ${step.map}`,
+        );
       for (let index = 0; index < step.entries.length; index += PAYLOAD_LINES) {
-        const lines = step.entries.slice(index, index + PAYLOAD_LINES).map(([key, value]) => `${key} ${value}`);
+        const lines = step.entries
+          .slice(index, index + PAYLOAD_LINES)
+          .map(([key, value]) => `${key} ${value}`);
         const output = await api.executeWithPayload(`add map @${version} ${step.map}`, lines);
-        if (output.trim() !== '') throw new HaproxyRuntimeError(`haproxy answered ${JSON.stringify(output.trim())}`, `add map @${version} ${step.map}`);
+        if (output.trim() !== '')
+          throw new HaproxyRuntimeError(
+            `haproxy answered ${JSON.stringify(output.trim())}`,
+            `add map @${version} ${step.map}`,
+          );
       }
       batch.push(`commit map @${version} ${step.map}`);
       this.#commands += 2 + Math.ceil(step.entries.length / PAYLOAD_LINES);
@@ -399,7 +426,12 @@ export class HaproxyDataPlane {
     const generation = this.#generation;
     const rows = parseShowStat(await process.api.run('show stat'));
     this.#counters.update(rows, reconciler.slotRoutes(), generation);
-    this.#lastBackends = backendStates(rows, reconciler.serverBackends(), this.#config.ejectionMs, Date.now());
+    this.#lastBackends = backendStates(
+      rows,
+      reconciler.serverBackends(),
+      this.#config.ejectionMs,
+      Date.now(),
+    );
   }
 
   async #writeFiles(): Promise<void> {
@@ -446,7 +478,8 @@ export class HaproxyDataPlane {
 function succeeded(command: string, output: string): boolean {
   if (output === '') return true;
   if (command.startsWith('add server ')) return /^New server registered/.test(output);
-  if (command.startsWith('set server ') && command.includes(' addr ')) return /changed from|no need to change/i.test(output);
+  if (command.startsWith('set server ') && command.includes(' addr '))
+    return /changed from|no need to change/i.test(output);
   return false;
 }
 
@@ -455,7 +488,8 @@ function addressesOf(table: RouteTable, hosts: readonly string[]): Set<string> {
   const addresses = new Set<string>();
   for (const host of hosts) {
     const hostRoutes = host.startsWith('*.') ? table.wildcard.get(host.slice(2)) : table.exact.get(host);
-    for (const pool of hostRoutes?.pools ?? []) for (const endpoint of pool.endpoints) addresses.add(endpoint.address);
+    for (const pool of hostRoutes?.pools ?? [])
+      for (const endpoint of pool.endpoints) addresses.add(endpoint.address);
   }
   return addresses;
 }

@@ -1,7 +1,7 @@
 import type { EndpointRecord, RegistryChange } from '@wharf/core';
 import { describe, expect, it } from 'vitest';
 import { validEndpoint } from '../../../../../test/support/record-fuzzer.js';
-import { RouteTableBuilder } from '../../route-table-builder.js';
+import { RouteTableBuilder } from '../../routing/route-table-builder.js';
 import { HaproxyReconciler, type RuntimeStep } from './haproxy-reconciler.js';
 
 const maps = { hosts: 'h.map', wildcards: 'w.map', routes: 'r.map', slots: 's.map' };

@@ -1,6 +1,6 @@
 import type { Logger } from '@wharf/core';
 import { silentLogger } from '@wharf/core';
-import type { RoutePool, RouteTable } from '../../route-table.js';
+import type { RoutePool, RouteTable } from '../../routing/route-table.js';
 import { type HaproxyServer, type HaproxySlot, serverAddress, serverOptions } from './haproxy-config.js';
 import { haproxyWeights, isMappablePrefix, routeMapKey, wildcardMapKey } from './haproxy-routes.js';
 import { cliArgument } from './runtime-api.js';
@@ -23,6 +23,8 @@ export interface HaproxyReconcilerOptions {
   readonly resolve: (address: string) => string | undefined;
   /** Spare slots added at a time when pools outgrow the configuration (a reload). */
   readonly slotBlock?: number;
+  /** The edge's zone (`WHARF_ZONE`): endpoints of other zones are backup servers. */
+  readonly zone?: string | undefined;
   readonly logger?: Logger;
 }
 
@@ -81,7 +83,10 @@ export class HaproxyReconciler {
   readonly #options: string;
   readonly #resolve: (address: string) => string | undefined;
   readonly #slotBlock: number;
+  readonly #zone: string | undefined;
   readonly #logger: Logger;
+  /** A change the Runtime API cannot make (a server becoming a backup) was planned. */
+  #structural = false;
   readonly #pools = new Map<string, ModelPool>();
   readonly #poolsByHost = new Map<string, Map<string, ModelPool>>();
   readonly #slotNames: string[] = [];
@@ -96,6 +101,7 @@ export class HaproxyReconciler {
     this.#options = serverOptions(options.ejectionMs);
     this.#resolve = options.resolve;
     this.#slotBlock = options.slotBlock ?? 64;
+    this.#zone = options.zone;
     this.#logger = (options.logger ?? silentLogger).child({ component: 'haproxy-reconciler' });
     this.#grow(this.#slotBlock);
   }
@@ -204,10 +210,9 @@ export class HaproxyReconciler {
       switchHosts.push({ kind: 'replace-map', map: this.#maps.wildcards, entries: this.#wildcardEntries() });
     }
     this.#free.push(...released);
-    return {
-      steps: [...prepare, ...route, ...switchHosts, ...retire],
-      reload: this.#slotNames.length > slotsBefore,
-    };
+    const reload = this.#structural || this.#slotNames.length > slotsBefore;
+    this.#structural = false;
+    return { steps: [...prepare, ...route, ...switchHosts, ...retire], reload };
   }
 
   /** What to render: every slot with its servers (those being deleted left out) and the maps. */
@@ -268,6 +273,7 @@ export class HaproxyReconciler {
         port: endpoint.port,
         weight: weights[index]!,
         ready: serving.has(endpoint),
+        backup: this.#zone !== undefined && endpoint.zone !== this.#zone,
         backendKey: endpoint.backendKey,
         deleting: false,
       });
@@ -290,10 +296,13 @@ export class HaproxyReconciler {
     for (const [name, server] of wanted) {
       const target = `${slot}/${name}`;
       const current = live.get(name);
-      if (current === undefined) {
+      if (current !== undefined && current.backup !== server.backup) {
+        // `backup` cannot change at run time; such a server is rendered anew (rare: a zone tag changed).
+        this.#structural = true;
+      } else if (current === undefined) {
         steps.push(
           this.#command(
-            `add server ${target} ${serverAddress(server.address, server.port)} weight ${server.weight} ${this.#options}`,
+            `add server ${target} ${serverAddress(server.address, server.port)} weight ${server.weight} ${this.#options}${server.backup ? ' backup' : ''}`,
           ),
           this.#command(`enable health ${target}`),
         );

@@ -1,3 +1,6 @@
+import type { BackendStatus } from '../data-plane.js';
+import { type ResponseStatus, RouteStats, type UpstreamFailureKind } from '../route-stats.js';
+
 /** One line of `show stat` (CSV), by column name. */
 export type StatRow = Readonly<Record<string, string>>;
 
@@ -18,9 +21,6 @@ export function parseShowStat(csv: string): StatRow[] {
   return rows;
 }
 
-/** The route label of requests no route matched. */
-export const UNROUTED = '-';
-
 /** Backends whose every answer is one status: the edge's own answers. */
 const ANSWERS: Readonly<Record<string, number>> = {
   wharf_not_ready: 503,
@@ -32,16 +32,6 @@ const ANSWERS: Readonly<Record<string, number>> = {
 
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', 'other'] as const;
 
-/** A status code, or a class (`2xx`) where HAProxy counts only classes. */
-export type StatusKey = string;
-
-export interface HaproxyBackendState {
-  readonly backend: string;
-  readonly active: number;
-  readonly ejectedUntil: string | null;
-  readonly consecutiveFailures: number;
-}
-
 /**
  * Request counters per route, kept by the edge across HAProxy's reloads and restarts (each new
  * worker starts from zero) and across slots changing hands (a slot's counts belong to the
@@ -51,8 +41,8 @@ export interface HaproxyBackendState {
  * frontend's count minus every backend's, on the unrouted label.
  */
 export class HaproxyCounters {
-  readonly #totals = new Map<string, Map<StatusKey, number>>();
-  readonly #failures = new Map<'connect' | 'reset' | 'timeout' | 'invalid_response', number>();
+  readonly #totals = new Map<string, Map<ResponseStatus, number>>();
+  readonly #failures = new Map<UpstreamFailureKind, number>();
   /** Last values read, per `proxy/field`, to turn HAProxy's running totals into increments. */
   #seen = new Map<string, number>();
   #generation = -1;
@@ -62,6 +52,8 @@ export class HaproxyCounters {
    * (reload, restart): its counters did too.
    */
   update(rows: readonly StatRow[], slotRoutes: ReadonlyMap<string, string>, generation: number): void {
+    // A reading taken before HAProxy started over, answered after: already superseded.
+    if (generation < this.#generation) return;
     if (generation !== this.#generation) {
       this.#generation = generation;
       this.#seen = new Map();
@@ -71,7 +63,8 @@ export class HaproxyCounters {
     for (const row of rows) {
       const proxy = row.pxname ?? '';
       if (row.type === '0' && proxy === 'wharf') {
-        for (const status of CLASSES) frontend.set(status, this.#delta(`${proxy}/hrsp_${status}`, row[`hrsp_${status}`]));
+        for (const status of CLASSES)
+          frontend.set(status, this.#delta(`${proxy}/hrsp_${status}`, row[`hrsp_${status}`]));
         continue;
       }
       if (row.type === '2') {
@@ -81,29 +74,29 @@ export class HaproxyCounters {
       }
       if (row.type !== '1') continue;
       const answer = ANSWERS[proxy];
-      const route = answer === undefined ? slotRoutes.get(proxy) : UNROUTED;
+      const route = answer === undefined ? slotRoutes.get(proxy) : RouteStats.UNROUTED;
       for (const status of CLASSES) {
         const count = this.#delta(`${proxy}/hrsp_${status}`, row[`hrsp_${status}`]);
         if (count === 0) continue;
         routed.set(status, (routed.get(status) ?? 0) + count);
         // A slot that holds no route now: counts of a route that just left it (lost, rarely).
         if (route === undefined) continue;
-        this.#add(route, answer !== undefined ? String(answer) : status, count);
+        this.#add(route, answer ?? status, count);
       }
     }
     for (const status of CLASSES) {
       const unrouted = (frontend.get(status) ?? 0) - (routed.get(status) ?? 0);
-      if (unrouted > 0) this.#add(UNROUTED, status, unrouted);
+      if (unrouted > 0) this.#add(RouteStats.UNROUTED, status, unrouted);
     }
   }
 
   /** Requests per route and status since start. */
-  *requests(): IterableIterator<{ route: string; byStatus: ReadonlyMap<StatusKey, number> }> {
+  *requests(): IterableIterator<{ route: string; byStatus: ReadonlyMap<ResponseStatus, number> }> {
     for (const [route, byStatus] of this.#totals) yield { route, byStatus };
   }
 
   /** Failed upstream attempts by kind since start. */
-  get failures(): ReadonlyMap<'connect' | 'reset' | 'timeout' | 'invalid_response', number> {
+  get failures(): ReadonlyMap<UpstreamFailureKind, number> {
     return this.#failures;
   }
 
@@ -114,7 +107,7 @@ export class HaproxyCounters {
     return current >= previous ? current - previous : current;
   }
 
-  #add(route: string, status: StatusKey, count: number): void {
+  #add(route: string, status: ResponseStatus, count: number): void {
     let byStatus = this.#totals.get(route);
     if (byStatus === undefined) {
       byStatus = new Map();
@@ -138,7 +131,7 @@ export function backendStates(
   serverBackends: ReadonlyMap<string, string>,
   ejectionMs: number,
   now: number,
-): HaproxyBackendState[] {
+): BackendStatus[] {
   const states = new Map<string, { active: number; downSince: number | undefined; failures: number }>();
   for (const row of rows) {
     if (row.type !== '2') continue;
