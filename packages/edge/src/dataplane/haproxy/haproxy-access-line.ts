@@ -41,7 +41,7 @@ export function parseHaproxyAccessLine(line: string): AccessLogEntry | undefined
     status: Number(status),
     bytes: Number(bytes),
     durationMs: Math.max(0, Number(duration)),
-    endpoint: server === '<NOSRV>' || server === '-' ? null : server!,
+    endpoint: server === '<NOSRV>' || server === '-' ? null : server!.replace(/:panic$/, ''),
     retries: Number(retries),
     requestId: id!,
   };

@@ -17,6 +17,18 @@ export interface HaproxyServer {
    * requests (HAProxy's backup servers, all of them balanced: `option allbackups`).
    */
   readonly backup: boolean;
+  /**
+   * Passive health applies (`check`, `observe`). False for an endpoint's panic twin: a backup
+   * copy without checks, used only when every checked server of the pool is down, so a pool
+   * whose endpoints all failed is still tried (as the built-in plane's panic mode does) instead
+   * of answering 503 until a check passes.
+   */
+  readonly checked: boolean;
+}
+
+/** The name of an endpoint's panic twin (`:` cannot end an instance id's port). */
+export function panicTwinName(name: string): string {
+  return `${name}:panic`;
 }
 
 /**
@@ -110,9 +122,14 @@ export function serverAddress(address: string, port: number): string {
 
 /** The `server` line of one endpoint. */
 export function serverLine(server: HaproxyServer, ejectionMs: number): string {
+  return `server ${serverArguments(server, ejectionMs)}${server.ready ? '' : ' disabled'}`;
+}
+
+/** `<name> <address> weight <w> [options]`: a `server` line's arguments, as `add server` takes them. */
+export function serverArguments(server: HaproxyServer, ejectionMs: number): string {
   return (
-    `server ${server.name} ${serverAddress(server.address, server.port)} weight ${server.weight} ` +
-    `${serverOptions(ejectionMs)}${server.backup ? ' backup' : ''}${server.ready ? '' : ' disabled'}`
+    `${server.name} ${serverAddress(server.address, server.port)} weight ${server.weight}` +
+    `${server.checked ? ` ${serverOptions(ejectionMs)}` : ''}${server.backup ? ' backup' : ''}`
   );
 }
 
@@ -171,7 +188,9 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     `  http-error status 408 ${TEXT} lf-string "408 Request Timeout: request headers not complete in time (request id %[unique-id])\\n"`,
     `  http-error status 500 ${TEXT} lf-string "500 Internal Server Error: the edge failed (request id %[unique-id])\\n"`,
     `  http-error status 502 ${TEXT} lf-string "502 Bad Gateway: no endpoint of %[var(txn.slot),map(${map('slots')})] answered with a valid response (request id %[unique-id])\\n"`,
-    `  http-error status 503 ${TEXT} lf-string "503 Service Unavailable: no endpoint of %[var(txn.slot),map(${map('slots')})] available (request id %[unique-id])\\n"`,
+    // HAProxy answers 503 when no connection to any endpoint came up (after retries); the edge's
+    // answer for that is 502, as the built-in plane's. The status is rewritten below.
+    `  http-error status 503 ${TEXT} lf-string "502 Bad Gateway: no endpoint of %[var(txn.slot),map(${map('slots')})] accepted the connection (request id %[unique-id])\\n"`,
     `  http-error status 504 ${TEXT} lf-string "504 Gateway Timeout: upstream of %[var(txn.slot),map(${map('slots')})] did not answer in time (request id %[unique-id])\\n"`,
     '',
     'frontend wharf',
@@ -229,6 +248,8 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '  http-response del-header trailer',
     '  http-response del-header connection unless { status 101 }',
     '  http-response del-header upgrade unless { status 101 }',
+    '  http-response set-var(txn.wharf_upstream) bool(true)',
+    '  http-after-response set-status 502 if { status 503 } !{ var(txn.wharf_upstream) -m found } !{ var(txn.wharf_answer) -m found }',
     '  http-after-response set-header x-request-id %[unique-id]',
     '  use_backend wharf_handover if { var(txn.wharf_gate) -m str handover }',
     '  use_backend wharf_not_ready if { var(txn.wharf_gate) -m str not_ready }',
@@ -264,6 +285,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
       `backend ${slot.name}`,
       '  balance roundrobin',
       '  option allbackups',
+      '  http-request set-var(txn.wharf_answer) bool(true) if { nbsrv eq 0 }',
       `  http-request return status 503 ${TEXT} lf-string "503 Service Unavailable: no serving endpoint for %[var(txn.slot),map(${map('slots')})] (request id %[unique-id])\\n" if { nbsrv eq 0 }`,
     );
     for (const server of slot.servers) lines.push(`  ${serverLine(server, input.ejectionMs)}`);
@@ -275,6 +297,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
 function answer(backend: string, status: number, text: string): string[] {
   return [
     `backend ${backend}`,
+    '  http-request set-var(txn.wharf_answer) bool(true)',
     `  http-request return status ${status} ${TEXT} lf-string "${status} ${text} (request id %[unique-id])\\n"`,
     '',
   ];

@@ -44,10 +44,13 @@ function rig(options: { slotBlock?: number; resolve?: (address: string) => strin
   };
 }
 
-const commands = (steps: readonly RuntimeStep[]) =>
-  steps.map((step) =>
-    step.kind === 'command' ? step.command : `replace ${step.map} ${JSON.stringify(step.entries)}`,
-  );
+/** The plan as text; panic twins (`<id>:panic`) left out unless asked for. */
+const commands = (steps: readonly RuntimeStep[], { twins = false } = {}) =>
+  steps
+    .map((step) =>
+      step.kind === 'command' ? step.command : `replace ${step.map} ${JSON.stringify(step.entries)}`,
+    )
+    .filter((line) => twins || !line.includes(':panic'));
 
 describe('HaproxyReconciler', () => {
   it('adds a new host: servers first, then the slot and route entries, then the host', () => {
@@ -88,7 +91,10 @@ describe('HaproxyReconciler', () => {
     const removal = apply(del(a));
     expect(commands(removal.steps)).toEqual(['set server p0/n1:a:80 state maint']);
     expect(removal.reload).toBe(false);
-    expect(reconciler.pendingDeletes()).toEqual([{ slot: 'p0', name: 'n1:a:80' }]);
+    expect(reconciler.pendingDeletes()).toEqual([
+      { slot: 'p0', name: 'n1:a:80' },
+      { slot: 'p0', name: 'n1:a:80:panic' },
+    ]);
     // Back before HAProxy let it go: the same server is revived, not added twice.
     expect(commands(apply(put(a)).steps)).toEqual([
       'set server p0/n1:a:80 addr 10.0.0.1 port 8001',
@@ -133,6 +139,41 @@ describe('HaproxyReconciler', () => {
     expect(reconciler.slotCount).toBe(4);
   });
 
+  it('gives every endpoint an unchecked backup twin that follows its state, for when all are down', () => {
+    const { apply } = rig();
+    const a = record('n1:a:80', 8001, 'web.test');
+    const added = commands(apply(put(a)).steps, { twins: true });
+    expect(added.slice(0, 5)).toEqual([
+      expect.stringMatching(/^add server p0\/n1:a:80 10\.0\.0\.1:8001 weight 1 check .* on-error mark-down$/),
+      'enable health p0/n1:a:80',
+      'enable server p0/n1:a:80',
+      'add server p0/n1:a:80:panic 10.0.0.1:8001 weight 1 backup',
+      'enable server p0/n1:a:80:panic',
+    ]);
+    expect(commands(apply(put({ ...a, state: 'draining' })).steps, { twins: true })).toEqual([
+      'set server p0/n1:a:80 state drain',
+      'set server p0/n1:a:80:panic state drain',
+    ]);
+  });
+
+  it('makes endpoints of other zones backup servers, and a zone change a reload', () => {
+    const builder = new RouteTableBuilder({ zone: 'eu-1a' });
+    const reconciler = new HaproxyReconciler({
+      maps,
+      ejectionMs: 1_000,
+      resolve: (address) => address,
+      zone: 'eu-1a',
+    });
+    const near = record('n1:near:80', 8001, 'zone.test', { tags: ['zone=eu-1a'] });
+    const far = record('n1:far:80', 8002, 'zone.test', { tags: ['zone=us-1a'] });
+    const first = builder.apply({ revision: 1, changes: [put(near), put(far)] });
+    const lines = commands(reconciler.plan(first.table, first.changedHosts).steps);
+    expect(lines).toContainEqual(expect.stringMatching(/^add server p0\/n1:near:80 .*mark-down$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^add server p0\/n1:far:80 .*mark-down backup$/));
+    const moved = builder.apply({ revision: 2, changes: [put({ ...far, tags: ['zone=eu-1a'] })] });
+    expect(reconciler.plan(moved.table, moved.changedHosts).reload).toBe(true);
+  });
+
   it('keeps wildcard hosts most specific first and replaces that map as a whole', () => {
     const { apply } = rig();
     const plan = apply(
@@ -174,7 +215,7 @@ describe('HaproxyReconciler', () => {
       put(record('n1:bad:80', 8002, 'dns.test', { address: 'bad.example' })),
     );
     const [slot] = reconciler.snapshot().slots;
-    expect(slot?.servers.map((server) => server.name)).toEqual(['n1:ok:80']);
+    expect(slot?.servers.map((server) => server.name)).toEqual(['n1:ok:80', 'n1:ok:80:panic']);
   });
 
   it('leaves servers being deleted out of the rendered files and forgets them after a reload', () => {
@@ -182,7 +223,10 @@ describe('HaproxyReconciler', () => {
     const a = record('n1:a:80', 8001, 'web.test');
     apply(put(a), put(record('n1:b:80', 8002, 'web.test')));
     apply(del(a));
-    expect(reconciler.snapshot().slots[0]?.servers.map((server) => server.name)).toEqual(['n1:b:80']);
+    expect(reconciler.snapshot().slots[0]?.servers.map((server) => server.name)).toEqual([
+      'n1:b:80',
+      'n1:b:80:panic',
+    ]);
     reconciler.reloaded();
     expect(reconciler.pendingDeletes()).toEqual([]);
     // Re-added after the reload: a fresh `add server`, since HAProxy no longer has it.

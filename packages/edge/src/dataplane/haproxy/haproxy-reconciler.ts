@@ -1,7 +1,7 @@
 import type { Logger } from '@wharf/core';
 import { silentLogger } from '@wharf/core';
 import type { RoutePool, RouteTable } from '../../routing/route-table.js';
-import { type HaproxyServer, type HaproxySlot, serverAddress, serverOptions } from './haproxy-config.js';
+import { type HaproxyServer, type HaproxySlot, panicTwinName, serverArguments } from './haproxy-config.js';
 import { haproxyWeights, isMappablePrefix, routeMapKey, wildcardMapKey } from './haproxy-routes.js';
 import { cliArgument } from './runtime-api.js';
 
@@ -80,7 +80,7 @@ interface ModelPool {
  */
 export class HaproxyReconciler {
   readonly #maps: MapPaths;
-  readonly #options: string;
+  readonly #ejectionMs: number;
   readonly #resolve: (address: string) => string | undefined;
   readonly #slotBlock: number;
   readonly #zone: string | undefined;
@@ -98,7 +98,7 @@ export class HaproxyReconciler {
 
   constructor(options: HaproxyReconcilerOptions) {
     this.#maps = options.maps;
-    this.#options = serverOptions(options.ejectionMs);
+    this.#ejectionMs = options.ejectionMs;
     this.#resolve = options.resolve;
     this.#slotBlock = options.slotBlock ?? 64;
     this.#zone = options.zone;
@@ -267,16 +267,20 @@ export class HaproxyReconciler {
       if (address === undefined) return;
       let name = endpoint.id;
       for (let suffix = 2; servers.has(name); suffix++) name = `${endpoint.id}.${suffix}`;
-      servers.set(name, {
+      const server = {
         name,
         address,
         port: endpoint.port,
         weight: weights[index]!,
         ready: serving.has(endpoint),
         backup: this.#zone !== undefined && endpoint.zone !== this.#zone,
+        checked: true,
         backendKey: endpoint.backendKey,
         deleting: false,
-      });
+      };
+      servers.set(name, server);
+      const twin = panicTwinName(name);
+      servers.set(twin, { ...server, name: twin, backup: true, checked: false });
     });
     return servers;
   }
@@ -300,12 +304,8 @@ export class HaproxyReconciler {
         // `backup` cannot change at run time; such a server is rendered anew (rare: a zone tag changed).
         this.#structural = true;
       } else if (current === undefined) {
-        steps.push(
-          this.#command(
-            `add server ${target} ${serverAddress(server.address, server.port)} weight ${server.weight} ${this.#options}${server.backup ? ' backup' : ''}`,
-          ),
-          this.#command(`enable health ${target}`),
-        );
+        steps.push(this.#command(`add server ${slot}/${serverArguments(server, this.#ejectionMs)}`));
+        if (server.checked) steps.push(this.#command(`enable health ${target}`));
         if (server.ready) steps.push(this.#command(`enable server ${target}`));
       } else {
         if (current.address !== server.address || current.port !== server.port) {
