@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { createEtcdClient, KeyLayout } from '@wharf/core';
 import type { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATA_PLANES } from '../support/data-planes.js';
 import { EtcdServer } from '../support/etcd-server.js';
 import { freePort } from '../support/ports.js';
 import { eventually } from '../support/wait.js';
@@ -47,18 +48,6 @@ describe('wharf-edge lifecycle', () => {
     await etcd?.close();
   });
 
-  it('is alive but not ready until the first sync', async () => {
-    const edge = await EdgeProcess.start({
-      etcd: `http://127.0.0.1:${await freePort()}`,
-      prefix: layout.prefix,
-      waitReady: false,
-    });
-    edges.push(edge);
-    await eventually(async () => expect((await fetch(`${edge.adminUrl}/healthz`)).status).toBe(200));
-    expect((await fetch(`${edge.adminUrl}/readyz`)).status).toBe(503);
-    expect(await edge.stop()).toBe(0);
-  });
-
   it('serves /healthz and /readyz, and nothing else, on WHARF_HEALTH_LISTEN for load balancers', async () => {
     const healthPort = await freePort();
     const unreachable = await EdgeProcess.start({
@@ -98,85 +87,107 @@ describe('wharf-edge lifecycle', () => {
     expect(bad.log.trim().split('\n')).toHaveLength(1);
   });
 
-  it('on SIGTERM stops accepting, finishes the request in flight and exits 0', async () => {
-    const edge = await EdgeProcess.start({
-      etcd: etcd.endpoint,
-      prefix: layout.prefix,
-      env: { WHARF_SHUTDOWN_GRACE: '10s' },
+  describe.each(DATA_PLANES)('on the %s plane', (dataplane) => {
+    it('is alive but not ready until the first sync', async () => {
+      const edge = await EdgeProcess.start({
+        dataplane,
+        etcd: `http://127.0.0.1:${await freePort()}`,
+        prefix: layout.prefix,
+        waitReady: false,
+      });
+      edges.push(edge);
+      await eventually(async () => expect((await fetch(`${edge.adminUrl}/healthz`)).status).toBe(200));
+      expect((await fetch(`${edge.adminUrl}/readyz`)).status).toBe(503);
+      expect(await edge.stop()).toBe(0);
     });
-    edges.push(edge);
-    await eventually(async () => expect((await get(edge.url, 'life.test')).status).toBe(200));
-    const inFlight = get(edge.url, 'life.test', '/?sleep=1500');
-    await eventually(() => expect(target.seen.some((request) => request.url === '/?sleep=1500')).toBe(true));
-    const started = Date.now();
-    edge.child.kill('SIGTERM');
-    await eventually(async () => expect(await refusesConnections(edge.port)).toBe(true));
-    const response = await inFlight;
-    expect(response.status).toBe(200);
-    expect(response.body).toBe('life /?sleep=1500');
-    expect(await edge.exited).toBe(0);
-    expect(Date.now() - started).toBeLessThan(8_000);
-  });
 
-  it('cancels the upstream request when the client goes away', async () => {
-    // Default upstream timeout (60 s): only the cancellation can end the upstream request early.
-    const edge = await EdgeProcess.start({ etcd: etcd.endpoint, prefix: layout.prefix });
-    edges.push(edge);
-    const slow = await TestBackend.start('abandoned');
-    let upstreamClosedEarly = false;
-    slow.handler = (req, res) => {
-      req.resume();
-      const timer = setTimeout(() => res.end('too late'), 30_000);
-      res.once('close', () => {
-        clearTimeout(timer);
-        upstreamClosedEarly = !res.writableFinished;
+    it('on SIGTERM stops accepting, finishes the request in flight and exits 0', async () => {
+      const edge = await EdgeProcess.start({
+        dataplane,
+        etcd: etcd.endpoint,
+        prefix: layout.prefix,
+        env: { WHARF_SHUTDOWN_GRACE: '10s' },
       });
-    };
-    try {
-      await putEndpoint(client, layout, 'abandoned', 'n1:abandoned:80', slow.port, {
-        host: 'abandoned.test',
-      });
-      await eventually(async () => {
-        const routes = (await (await fetch(`${edge.adminUrl}/routes`)).json()) as {
-          table: { hosts: { host: string }[] };
-        };
-        expect(routes.table.hosts.map((host) => host.host)).toContain('abandoned.test');
-      });
-      const socket = connect(edge.port, '127.0.0.1');
-      socket.on('error', () => {});
-      socket.write('GET /wait HTTP/1.1\r\nHost: abandoned.test\r\n\r\n');
-      await eventually(() => expect(slow.seen.some((request) => request.url === '/wait')).toBe(true));
-      socket.destroy();
-      await eventually(() => expect(upstreamClosedEarly).toBe(true), 5_000);
-    } finally {
-      await slow.close();
-    }
-  });
-
-  it('runs two workers sharing the port with one admin listener and aggregated metrics', async () => {
-    const edge = await EdgeProcess.start({
-      etcd: etcd.endpoint,
-      prefix: layout.prefix,
-      env: { WHARF_WORKERS: '2' },
-    });
-    edges.push(edge);
-    const pids = new Set<string>();
-    for (let i = 0; i < 20; i++) {
-      const response = await get(edge.url, 'life.test', '/', { headers: { connection: 'close' } });
+      edges.push(edge);
+      await eventually(async () => expect((await get(edge.url, 'life.test')).status).toBe(200));
+      const inFlight = get(edge.url, 'life.test', '/?sleep=1500');
+      await eventually(() =>
+        expect(target.seen.some((request) => request.url === '/?sleep=1500')).toBe(true),
+      );
+      const started = Date.now();
+      edge.child.kill('SIGTERM');
+      await eventually(async () => expect(await refusesConnections(edge.port)).toBe(true));
+      const response = await inFlight;
       expect(response.status).toBe(200);
-      pids.add(response.headers.get('x-request-id')?.split('-')[0] ?? '');
-    }
-    const routes = (await (await fetch(`${edge.adminUrl}/routes`)).json()) as {
-      table: { hosts: { host: string }[] };
-    };
-    expect(routes.table.hosts.map((host) => host.host)).toContain('life.test');
-    const metrics = await (await fetch(`${edge.adminUrl}/metrics`)).text();
-    const total = /wharf_edge_requests_total\{route="life\.test\/",status="200"\} (\d+)/.exec(metrics);
-    expect(Number(total?.[1])).toBe(20);
-    expect(metrics).toMatch(/wharf_edge_route_endpoints\{route="life\.test\/",state="serving"\} 1/);
-    // Each worker has its own request-id prefix; the primary hands connections out round-robin.
-    expect(pids.size).toBe(2);
-    expect(await edge.stop()).toBe(0);
+      expect(response.body).toBe('life /?sleep=1500');
+      expect(await edge.exited).toBe(0);
+      expect(Date.now() - started).toBeLessThan(8_000);
+    });
+
+    it('cancels the upstream request when the client goes away', async () => {
+      // Default upstream timeout (60 s): only the cancellation can end the upstream request early.
+      const edge = await EdgeProcess.start({ dataplane, etcd: etcd.endpoint, prefix: layout.prefix });
+      edges.push(edge);
+      const slow = await TestBackend.start('abandoned');
+      let upstreamClosedEarly = false;
+      slow.handler = (req, res) => {
+        req.resume();
+        const timer = setTimeout(() => res.end('too late'), 30_000);
+        res.once('close', () => {
+          clearTimeout(timer);
+          upstreamClosedEarly = !res.writableFinished;
+        });
+      };
+      try {
+        await putEndpoint(client, layout, 'abandoned', 'n1:abandoned:80', slow.port, {
+          host: 'abandoned.test',
+        });
+        await eventually(async () => {
+          const routes = (await (await fetch(`${edge.adminUrl}/routes`)).json()) as {
+            table: { hosts: { host: string }[] };
+          };
+          expect(routes.table.hosts.map((host) => host.host)).toContain('abandoned.test');
+        });
+        const socket = connect(edge.port, '127.0.0.1');
+        socket.on('error', () => {});
+        socket.write('GET /wait HTTP/1.1\r\nHost: abandoned.test\r\n\r\n');
+        await eventually(() => expect(slow.seen.some((request) => request.url === '/wait')).toBe(true));
+        socket.destroy();
+        await eventually(() => expect(upstreamClosedEarly).toBe(true), 5_000);
+      } finally {
+        await slow.close();
+      }
+    });
+
+    it('runs two workers (processes, or HAProxy threads) with one admin listener and aggregated metrics', async () => {
+      const edge = await EdgeProcess.start({
+        dataplane,
+        etcd: etcd.endpoint,
+        prefix: layout.prefix,
+        env: { WHARF_WORKERS: '2' },
+      });
+      edges.push(edge);
+      const pids = new Set<string>();
+      for (let i = 0; i < 20; i++) {
+        const response = await get(edge.url, 'life.test', '/', { headers: { connection: 'close' } });
+        expect(response.status).toBe(200);
+        pids.add(response.headers.get('x-request-id')?.split('-')[0] ?? '');
+      }
+      const routes = (await (await fetch(`${edge.adminUrl}/routes`)).json()) as {
+        table: { hosts: { host: string }[] };
+      };
+      expect(routes.table.hosts.map((host) => host.host)).toContain('life.test');
+      const metrics = await (await fetch(`${edge.adminUrl}/metrics`)).text();
+      const total = /wharf_edge_requests_total\{route="life\.test\/",status="(?:200|2xx)"\} (\d+)/.exec(
+        metrics,
+      );
+      expect(Number(total?.[1])).toBe(20);
+      expect(metrics).toMatch(/wharf_edge_route_endpoints\{route="life\.test\/",state="serving"\} 1/);
+      // Built-in: each worker process has its own request-id prefix and the primary hands
+      // connections out round-robin. HAProxy: one process with two threads, one prefix.
+      expect(pids.size).toBe(dataplane === 'builtin' ? 2 : 1);
+      expect(await edge.stop()).toBe(0);
+    });
   });
 
   it('replaces a worker that dies and keeps serving through the other', async () => {

@@ -139,7 +139,7 @@ export class Edge {
 
   /** True once the first full list from etcd has been applied. */
   get ready(): boolean {
-    return this.#ready;
+    return this.#ready && this.plane.ready;
   }
 
   /** Serves until `signal` aborts; resolves after in-flight requests finished (or the grace ran out). */

@@ -54,6 +54,11 @@ export interface DataPlane {
   applyTls(state: TlsState): void;
   /** The first full sync is applied: start-up is over, requests held until now may go. */
   open(): void;
+  /**
+   * True once the plane routes by the table it was opened with: `/readyz` waits for it. The
+   * built-in plane is ready when opened; HAProxy once it runs and has applied that table.
+   */
+  readonly ready: boolean;
   /** Counters and backend states, for `/metrics`, `/routes` and the dashboard. */
   stats(options?: { readonly onlyNotable?: boolean }): Promise<DataPlaneStats> | DataPlaneStats;
   /** Registers the plane's own Prometheus metrics (beyond what `stats()` carries). */

@@ -116,6 +116,10 @@ export class BuiltinDataPlane implements DataPlane {
     this.#startup.open();
   }
 
+  get ready(): boolean {
+    return this.#startup.isOpen;
+  }
+
   async run(signal: AbortSignal): Promise<void> {
     try {
       const server = this.server;

@@ -180,6 +180,8 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '  timeout server-fin 5s',
     // Another endpoint after a refused connection (any method: nothing was sent) and, for
     // idempotent requests without a body, after a connection that broke before the response.
+    // A client that goes away cancels its request upstream too.
+    '  option abortonclose',
     '  retries 2',
     '  option redispatch 1',
     '  retry-on conn-failure empty-response',

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -73,6 +74,7 @@ export class HaproxyDataPlane implements DataPlane {
   #reconciler: HaproxyReconciler | undefined;
   #process: HaproxyProcess | undefined;
   #generation = 0;
+  #started = false;
   #commands = 0;
   #lastBackends: readonly BackendStatus[] = [];
 
@@ -109,9 +111,14 @@ export class HaproxyDataPlane implements DataPlane {
     this.#wake?.();
   }
 
+  get ready(): boolean {
+    return this.#process !== undefined && this.#started && this.#openApplied;
+  }
+
   async run(signal: AbortSignal): Promise<void> {
     const binary = await findHaproxyBinary(this.#binaryPath);
-    const directory = await mkdtemp(join(tmpdir(), 'wharf-haproxy-'));
+    await removeStaleDirectories(tmpdir()).catch(() => {});
+    const directory = await mkdtemp(join(tmpdir(), RUNTIME_PREFIX));
     this.#directory = directory;
     const file = (name: keyof typeof RUNTIME_FILES) => join(directory, RUNTIME_FILES[name]);
     this.#reconciler = new HaproxyReconciler({
@@ -142,17 +149,27 @@ export class HaproxyDataPlane implements DataPlane {
     const stopLoop = new AbortController();
     try {
       const running = process.run(signal);
-      await Promise.race([process.started, running]);
-      this.#logger.info(
-        {
-          dataplane: 'haproxy',
-          haproxy: binary.version,
-          pid: process.pid,
-          address: `${this.#config.listen.host}:${this.#config.listen.port}`,
-        },
-        'edge listening',
-      );
-      const loop = this.#loop(stopLoop.signal);
+      // Resolves true once HAProxy serves; false when it stopped (or failed: `running` says why).
+      const started = await Promise.race([
+        process.started.then(
+          () => true,
+          () => false,
+        ),
+        running.then(() => false),
+      ]);
+      this.#started = started;
+      if (started) {
+        this.#logger.info(
+          {
+            dataplane: 'haproxy',
+            haproxy: binary.version,
+            pid: process.pid,
+            address: `${this.#config.listen.host}:${this.#config.listen.port}`,
+          },
+          'edge listening',
+        );
+      }
+      const loop = started ? this.#loop(stopLoop.signal) : Promise.resolve();
       whenAborted(signal, () => stopLoop.abort());
       try {
         await running;
@@ -266,13 +283,14 @@ export class HaproxyDataPlane implements DataPlane {
       const pendingDeletes = (this.#reconciler?.pendingDeletes().length ?? 0) > 0;
       const waitMs = Math.max(0, Math.min(nextResolve, pendingDeletes ? nextDelete : Infinity) - Date.now());
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, waitMs);
-        const unsubscribe = whenAborted(signal, resolve);
-        this.#wake = () => {
+        const done = () => {
           clearTimeout(timer);
           unsubscribe();
           resolve();
         };
+        const timer = setTimeout(done, waitMs);
+        const unsubscribe = whenAborted(signal, done);
+        this.#wake = done;
       });
       this.#wake = undefined;
     }
@@ -492,6 +510,34 @@ function addressesOf(table: RouteTable, hosts: readonly string[]): Set<string> {
       for (const endpoint of pool.endpoints) addresses.add(endpoint.address);
   }
   return addresses;
+}
+
+const RUNTIME_PREFIX = 'wharf-haproxy-';
+
+/**
+ * Runtime directories left by edges that were killed (SIGKILL leaves no time to clean up;
+ * their HAProxy died with them): older than a minute, and no HAProxy answers on their socket.
+ */
+async function removeStaleDirectories(parent: string): Promise<void> {
+  for (const name of await readdir(parent)) {
+    if (!name.startsWith(RUNTIME_PREFIX)) continue;
+    const directory = join(parent, name);
+    const info = await stat(directory).catch(() => undefined);
+    if (info === undefined || Date.now() - info.mtimeMs < 60_000) continue;
+    if (await answers(join(directory, RUNTIME_FILES.master))) continue;
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ path });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 async function atomicWrite(path: string, text: string): Promise<void> {

@@ -26,6 +26,10 @@ export interface HaproxyProcessOptions {
   readonly startTimeoutMs?: number;
 }
 
+/** HAProxy's warnings about what the edge itself does (adds, drains, reloads, stops). */
+const ROUTINE =
+  /leaving forced maintenance|entering forced maintenance|is (UP|going DOWN)|Proxy .* stopped|Stopping |Former worker|Exiting Master|All workers exited|Reexecuting|drain|DRAIN|MAINT/;
+
 /** A line of the master CLI's `show proc`. */
 interface ProcessLine {
   readonly pid: number;
@@ -115,9 +119,16 @@ export class HaproxyProcess {
       try {
         await this.#waitStarted(child, exited, signal);
       } catch (error) {
+        if (signal.aborted && child.exitCode === null) {
+          // Stopped while starting: it may already serve (the worker answers before the edge
+          // sees it), so it stops as gracefully as a running one.
+          await this.#stop(child, exited);
+          this.#started.reject(error as Error);
+          return;
+        }
         child.kill('SIGKILL');
         await exited;
-        if (first || signal.aborted) {
+        if (first) {
           this.#started.reject(error as Error);
           throw error;
         }
@@ -205,7 +216,11 @@ export class HaproxyProcess {
     createInterface({ input: child.stderr! }).on('line', (line) => {
       this.#stderr.push(line);
       if (this.#stderr.length > 50) this.#stderr.shift();
-      const level = /\[(ALERT|EMERG)\]/.test(line) ? 'error' : /\[WARNING\]/.test(line) ? 'warn' : 'debug';
+      const level = /\[(ALERT|EMERG)\]/.test(line)
+        ? 'error'
+        : /\[WARNING\]/.test(line) && !ROUTINE.test(line)
+          ? 'warn'
+          : 'debug';
       this.#logger[level]({ line }, 'haproxy says');
     });
     return child;
@@ -230,8 +245,9 @@ export class HaproxyProcess {
         );
       }
       if (signal.aborted) throw new HaproxyStartError('stopped while starting');
-      const table = await this.#processes().catch(() => undefined);
-      if (table?.worker && (await this.#workerAnswers(table.worker.pid))) return;
+      // The worker's Runtime API answers as soon as it runs; the master CLI comes up later and
+      // is needed only for reloads.
+      if (await this.#workerAnswers()) return;
       if (Date.now() > deadline) {
         throw new HaproxyStartError(
           `haproxy (pid ${child.pid}) did not answer within ${this.#startTimeoutMs} ms`,
@@ -241,10 +257,12 @@ export class HaproxyProcess {
     }
   }
 
-  async #workerAnswers(pid: number): Promise<boolean> {
+  /** True when the worker's Runtime API answers (as worker `pid`, when given). */
+  async #workerAnswers(pid?: number): Promise<boolean> {
     try {
       const info = await this.api.run('show info');
-      return Number(/^Pid: (\d+)$/m.exec(info)?.[1]) === pid;
+      const answering = Number(/^Pid: (\d+)$/m.exec(info)?.[1]);
+      return pid === undefined ? answering > 0 : answering === pid;
     } catch {
       return false;
     }
@@ -257,21 +275,42 @@ export class HaproxyProcess {
 
   async #stop(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
     if (child.exitCode !== null || child.signalCode !== null) return;
+    let gone = false;
+    void exited.then(() => {
+      gone = true;
+    });
     // SIGUSR1: soft stop. Workers close their listeners at once, finish what is in flight
     // (keep-alive connections close after their current response) and exit; then the master.
-    child.kill('SIGUSR1');
-    const graceful = await Promise.race([
-      exited.then(() => true),
-      sleep(this.#options.stopGraceMs).then(() => false),
-    ]);
-    if (graceful) return;
+    // A master still initialising ignores the signal, and a second one would kill workers that
+    // already stop: it is sent once, as soon as the master CLI answers (its signal handling is
+    // set up by then).
+    const deadline = Date.now() + this.#options.stopGraceMs;
+    while (
+      !gone &&
+      Date.now() < deadline &&
+      !(await this.#processes().then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      await sleep(20);
+    }
+    // Waits for the exit or `ms`, whichever comes first, leaving no timer behind.
+    const exitOr = async (ms: number) => {
+      const timer = new AbortController();
+      await Promise.race([exited, sleep(ms, undefined, { signal: timer.signal }).catch(() => {})]);
+      timer.abort();
+    };
+    if (!gone) child.kill('SIGUSR1');
+    await exitOr(Math.max(1, deadline - Date.now()));
+    if (gone) return;
     this.#logger.warn(
       { graceMs: this.#options.stopGraceMs },
       'haproxy still busy after the grace period; stopping it',
     );
     child.kill('SIGTERM');
-    const stopped = await Promise.race([exited.then(() => true), sleep(2_000).then(() => false)]);
-    if (!stopped) {
+    await exitOr(2_000);
+    if (!gone) {
       child.kill('SIGKILL');
       await exited;
     }
