@@ -3,14 +3,13 @@ import { Edge, loadEdgeConfig } from '@wharf/edge';
 import { type Etcd3, Etcd3 as Etcd3Client } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { WebSocket } from 'ws';
+import { DATA_PLANES } from '../support/data-planes.js';
 import { EtcdServer } from '../support/etcd-server.js';
 import { freePort } from '../support/ports.js';
 import { eventually } from '../support/wait.js';
 import { interceptWatches } from '../support/watch-interceptor.js';
 import { get, putEndpoint, TestBackend } from './support/backends.js';
 import { EdgeProcess } from './support/edge-process.js';
-
-const layout = new KeyLayout(`/wharf-edge-resilience-${process.pid}`);
 
 function openSocket(url: string, host: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -29,7 +28,8 @@ function echo(socket: WebSocket, text: string): Promise<string> {
   });
 }
 
-describe('wharf-edge under etcd faults and live changes', () => {
+describe.each(DATA_PLANES)('wharf-edge on the %s plane under etcd faults and live changes', (dataplane) => {
+  const layout = new KeyLayout(`/wharf-edge-resilience-${process.pid}-${dataplane}`);
   let etcd: EtcdServer;
   let client: Etcd3;
   let edge: EdgeProcess;
@@ -43,7 +43,7 @@ describe('wharf-edge under etcd faults and live changes', () => {
   beforeAll(async () => {
     etcd = await EtcdServer.start();
     client = createEtcdClient({ endpoints: [etcd.endpoint] });
-    edge = await EdgeProcess.start({ etcd: etcd.endpoint, prefix: layout.prefix });
+    edge = await EdgeProcess.start({ dataplane, etcd: etcd.endpoint, prefix: layout.prefix });
   });
   afterAll(async () => {
     await edge?.kill();

@@ -3,12 +3,11 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createEtcdClient, KeyLayout } from '@wharf/core';
 import type { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATA_PLANES } from '../support/data-planes.js';
 import { EtcdServer } from '../support/etcd-server.js';
 import { eventually } from '../support/wait.js';
 import { get, putEndpoint, TestBackend } from './support/backends.js';
 import { EdgeProcess } from './support/edge-process.js';
-
-const layout = new KeyLayout(`/wharf-edge-retry-${process.pid}`);
 
 /**
  * A backend that breaks connections the way a process shutting down does: it reads a request
@@ -59,7 +58,8 @@ class BreakingBackend {
   }
 }
 
-describe('wharf-edge retries and start-up', () => {
+describe.each(DATA_PLANES)('wharf-edge retries on the %s plane', (dataplane) => {
+  const layout = new KeyLayout(`/wharf-edge-retry-${process.pid}-${dataplane}`);
   let etcd: EtcdServer;
   let client: Etcd3;
   let edge: EdgeProcess;
@@ -68,7 +68,7 @@ describe('wharf-edge retries and start-up', () => {
   beforeAll(async () => {
     etcd = await EtcdServer.start();
     client = createEtcdClient({ endpoints: [etcd.endpoint] });
-    edge = await EdgeProcess.start({ etcd: etcd.endpoint, prefix: layout.prefix });
+    edge = await EdgeProcess.start({ dataplane, etcd: etcd.endpoint, prefix: layout.prefix });
   });
   afterAll(async () => {
     await edge?.kill();
@@ -150,7 +150,8 @@ describe('wharf-edge retries and start-up', () => {
   });
 });
 
-describe('wharf-edge before its first sync', () => {
+describe.each(DATA_PLANES)('wharf-edge on the %s plane before its first sync', (dataplane) => {
+  const layout = new KeyLayout(`/wharf-edge-startup-${process.pid}-${dataplane}`);
   it('answers 503 "not ready" (never 404) after WHARF_STARTUP_WAIT, then routes once etcd answers', async () => {
     const etcd = await EtcdServer.start();
     const client = createEtcdClient({ endpoints: [etcd.endpoint] });
@@ -160,6 +161,7 @@ describe('wharf-edge before its first sync', () => {
       await putEndpoint(client, layout, 'startup', 'n1:startup:80', backend.port, { host: 'startup.test' });
       await etcd.stop();
       edge = await EdgeProcess.start({
+        dataplane,
         etcd: etcd.endpoint,
         prefix: layout.prefix,
         waitReady: false,
@@ -169,7 +171,8 @@ describe('wharf-edge before its first sync', () => {
       let early: Awaited<ReturnType<typeof get>> | undefined;
       await eventually(async () => {
         early = await get(started.url, 'startup.test');
-      }, 10_000);
+        // HAProxy is a process to start, not a listener in the edge's own: allow it longer.
+      }, 20_000);
       expect(early?.status).toBe(503);
       expect(early?.body).toMatch(/not ready/);
       await etcd.start();

@@ -21,7 +21,13 @@ function put(current: EndpointRecord): RegistryChange {
 }
 
 function del(previous: EndpointRecord): RegistryChange {
-  return { ...put(previous), current: undefined, previous };
+  return {
+    kind: 'endpoint',
+    key: `/wharf/services/${previous.service}/${previous.id}`,
+    parsed: { kind: 'endpoint', service: previous.service, instanceId: previous.id },
+    current: undefined,
+    previous,
+  };
 }
 
 /** A builder and a reconciler fed the same batches, as the data plane does. */
