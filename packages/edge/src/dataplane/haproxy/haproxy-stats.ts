@@ -24,6 +24,8 @@ export function parseShowStat(csv: string): StatRow[] {
 /** Backends whose every answer is one status: the edge's own answers. */
 const ANSWERS: Readonly<Record<string, number>> = {
   wharf_not_ready: 503,
+  wharf_version: 505,
+  wharf_transfer_encoding: 501,
   wharf_connect: 405,
   wharf_target: 400,
   wharf_host: 400,
@@ -68,8 +70,14 @@ export class HaproxyCounters {
         continue;
       }
       if (row.type === '2') {
+        // eresp counts invalid responses and, among them, srv_abrt: the server closed or reset.
+        const aborted = this.#delta(`${proxy}/${row.svname}/srv_abrt`, row.srv_abrt);
         this.#addFailure('connect', this.#delta(`${proxy}/${row.svname}/econ`, row.econ));
-        this.#addFailure('reset', this.#delta(`${proxy}/${row.svname}/eresp`, row.eresp));
+        this.#addFailure('reset', aborted);
+        this.#addFailure(
+          'invalid_response',
+          this.#delta(`${proxy}/${row.svname}/eresp`, row.eresp) - aborted,
+        );
         continue;
       }
       if (row.type !== '1') continue;
@@ -116,7 +124,7 @@ export class HaproxyCounters {
     byStatus.set(status, (byStatus.get(status) ?? 0) + count);
   }
 
-  #addFailure(kind: 'connect' | 'reset', count: number): void {
+  #addFailure(kind: UpstreamFailureKind, count: number): void {
     if (count > 0) this.#failures.set(kind, (this.#failures.get(kind) ?? 0) + count);
   }
 }
