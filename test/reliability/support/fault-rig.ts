@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createEtcdClient } from '@wharf/core';
+import type { DataPlaneKind } from '@wharf/edge';
 import type { Etcd3 } from 'etcd3';
 import { expect } from 'vitest';
 import { BridgeProcess } from '../../bridge/support/bridge-process.js';
@@ -29,6 +30,8 @@ export interface RigOptions {
   readonly ttl?: string;
   readonly bridgeEnv?: Record<string, string>;
   readonly edgeEnv?: Record<string, string>;
+  /** One edge per data plane, all watching the same registry (default: the built-in plane only). */
+  readonly planes?: readonly DataPlaneKind[];
 }
 
 /**
@@ -48,7 +51,8 @@ export class FaultRig {
   readonly etcd: readonly string[];
   readonly client: Etcd3;
   readonly bridges: BridgeProcess[] = [];
-  edge!: EdgeProcess;
+  /** An edge per data plane, in the order of `planes`. */
+  readonly edges = new Map<DataPlaneKind, EdgeProcess>();
   readonly #options: RigOptions;
 
   private constructor(options: RigOptions) {
@@ -71,12 +75,16 @@ export class FaultRig {
     try {
       for (const name of rig.names) await rig.startContainer(name);
       rig.startBridge();
-      rig.edge = await EdgeProcess.start({
-        etcd: options.etcd.join(','),
-        prefix: rig.prefix,
-        // Faults here measure when a route goes (404); the redeploy grace is tested on its own.
-        env: { WHARF_UPSTREAM_TIMEOUT: '5s', WHARF_ROUTE_GRACE: '0', ...options.edgeEnv },
-      });
+      for (const dataplane of options.planes ?? ['builtin']) {
+        const edge = await EdgeProcess.start({
+          dataplane,
+          etcd: options.etcd.join(','),
+          prefix: rig.prefix,
+          // Faults here measure when a route goes (404); the redeploy grace is tested on its own.
+          env: { WHARF_UPSTREAM_TIMEOUT: '5s', WHARF_ROUTE_GRACE: '0', ...options.edgeEnv },
+        });
+        rig.edges.set(dataplane, edge);
+      }
       await rig.waitRegistered();
       await rig.waitServedByAll();
       return rig;
@@ -115,6 +123,11 @@ export class FaultRig {
     return bridge;
   }
 
+  /** The first plane's edge. */
+  get edge(): EdgeProcess {
+    return this.edges.values().next().value!;
+  }
+
   get bridge(): BridgeProcess {
     return this.bridges.at(-1)!;
   }
@@ -148,9 +161,13 @@ export class FaultRig {
     return Date.now() - started;
   }
 
-  /** Waits until the edge has answered from every replica in `names`. */
-  async waitServedByAll(names: readonly string[] = this.names): Promise<void> {
-    const load = SteadyLoad.start({ url: this.edge.url, host: this.host, concurrency: 2 });
+  /** Waits until the edge (of `plane`, else every edge) has answered from every replica in `names`. */
+  async waitServedByAll(names: readonly string[] = this.names, plane?: DataPlaneKind): Promise<void> {
+    if (plane === undefined) {
+      for (const each of this.edges.keys()) await this.waitServedByAll(names, each);
+      return;
+    }
+    const load = SteadyLoad.start({ url: this.edges.get(plane)!.url, host: this.host, concurrency: 2 });
     try {
       await eventually(() => {
         for (const name of names) expect(Object.keys(load.servedByNow)).toContain(name);
@@ -160,18 +177,28 @@ export class FaultRig {
     }
   }
 
-  startLoad(options: Partial<LoadOptions> = {}): SteadyLoad {
-    return SteadyLoad.start({ url: this.edge.url, host: this.host, ...options });
+  /** Steady load through the edge of `plane` (default: the first). */
+  startLoad(options: Partial<LoadOptions> = {}, plane?: DataPlaneKind): SteadyLoad {
+    const edge = plane === undefined ? this.edge : this.edges.get(plane)!;
+    return SteadyLoad.start({ url: edge.url, host: this.host, ...options });
+  }
+
+  /** Steady load through every edge at once: one fault, measured on every plane. */
+  startLoads(options: Partial<LoadOptions> = {}): Map<DataPlaneKind, SteadyLoad> {
+    return new Map([...this.edges.keys()].map((plane) => [plane, this.startLoad(options, plane)]));
   }
 
   /** Prints what the programs logged; call when a scenario fails. */
   dump(): string {
-    return [...this.bridges.map((bridge) => bridge.dump()), this.edge?.log ?? ''].join('\n');
+    return [
+      ...this.bridges.map((bridge) => bridge.dump()),
+      ...[...this.edges.values()].map((edge) => edge.log),
+    ].join('\n');
   }
 
   async close(): Promise<void> {
     await Promise.all(this.bridges.map((bridge) => bridge.kill('SIGKILL')));
-    await this.edge?.kill();
+    for (const edge of this.edges.values()) await edge.kill();
     await this.containers.removeAll();
     this.client.close();
   }
