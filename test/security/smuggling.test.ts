@@ -115,7 +115,9 @@ describe.each(DATA_PLANES)('request smuggling and framing through a real edge (%
     );
     expect(statusOf(text)).toBe(502);
     // HAProxy does not say which invalid response it got.
-    expect(text).toContain(plane === 'builtin' ? 'invalid response: 101 Switching Protocols' : 'sent an invalid response');
+    expect(text).toContain(
+      plane === 'builtin' ? 'invalid response: 101 Switching Protocols' : 'sent an invalid response',
+    );
     expect(elapsedMs).toBeLessThan(2_000);
     const routes = (await (await fetch(`${edge.adminUrl}/routes`)).json()) as {
       backends: { backend: string; active: number; consecutiveFailures: number }[];
@@ -146,7 +148,9 @@ describe.each(DATA_PLANES)('request smuggling and framing through a real edge (%
         'GET /dup HTTP/1.1\r\nHost: api.test\r\nConnection: close\r\n\r\n',
       );
       expect(statusOf(text)).toBe(502);
-      expect(text).toMatch(plane === 'builtin' ? /sent an invalid response: .*Content-Length/i : /sent an invalid response/);
+      expect(text).toMatch(
+        plane === 'builtin' ? /sent an invalid response: .*Content-Length/i : /sent an invalid response/,
+      );
       expect(text).not.toContain('accepted the connection');
       expect(recorder.requests.length + other.requests.length).toBe(1);
     } finally {
@@ -230,7 +234,8 @@ describe.each(DATA_PLANES)('request smuggling and framing through a real edge (%
       edge.port,
       `GET /version ${version}\r\nHost: api.test\r\nContent-Length: ${smuggled.length}\r\n\r\n${smuggled}`,
     );
-    expect([400, 505]).toContain(statusOf(text));
+    // HAProxy's own parser refuses an HTTP/0.9 line with a body as 413.
+    expect(plane === 'builtin' ? [400, 505] : [400, 413, 505]).toContain(statusOf(text));
     expect(closed).toBe(true);
     expect(recorder.requests).toEqual([]);
   });
@@ -259,7 +264,8 @@ describe.each(DATA_PLANES)('request smuggling and framing through a real edge (%
         'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nTransfer-Encoding: xchunked\r\n' +
         'Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
     );
-    expect([400, 501]).toContain(statusOf(text));
+    // 501 from the edge's check; HAProxy's own parser answers this one 422 itself.
+    expect(plane === 'builtin' ? [400, 501] : [400, 422, 501]).toContain(statusOf(text));
     expect(closed).toBe(true);
     expect(recorder.tunnels).toEqual([]);
     expect(recorder.requests).toEqual([]);

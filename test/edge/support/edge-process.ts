@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { ChildProgram, PROGRAM_MAIN } from '../../support/child-program.js';
-import type { DataPlaneKind } from '@wharf/edge';
+import { type DataPlane, dataPlaneEnv } from '../../support/data-planes.js';
 import { freePort } from '../../support/ports.js';
 
 export interface EdgeProcessOptions {
@@ -8,7 +8,7 @@ export interface EdgeProcessOptions {
   readonly prefix: string;
   readonly env?: Readonly<Record<string, string>>;
   /** `WHARF_DATAPLANE` (default: the edge's own default, builtin). */
-  readonly dataplane?: DataPlaneKind;
+  readonly dataplane?: DataPlane;
   /** Wait for /readyz (default true). */
   readonly waitReady?: boolean;
   /** The address both listeners bind (default 127.0.0.1; edges side by side take 127.0.0.2, …). */
@@ -51,7 +51,7 @@ export class EdgeProcess {
         WHARF_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
         WHARF_TLS_LISTEN: tlsPort === undefined ? 'off' : `${this.host}:${tlsPort}`,
         LOG_LEVEL: 'info',
-        ...(options.dataplane ? { WHARF_DATAPLANE: options.dataplane } : {}),
+        ...(options.dataplane ? dataPlaneEnv(options.dataplane) : {}),
         ...options.env,
       },
       onLine: (line) => {

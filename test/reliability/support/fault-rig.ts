@@ -1,12 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createEtcdClient } from '@wharf/core';
-import type { DataPlaneKind } from '@wharf/edge';
 import type { Etcd3 } from 'etcd3';
 import { expect } from 'vitest';
 import { BridgeProcess } from '../../bridge/support/bridge-process.js';
 import { DemoContainers } from '../../bridge/support/demo-containers.js';
 import { EdgeProcess } from '../../edge/support/edge-process.js';
+import type { DataPlane } from '../../support/data-planes.js';
 import { type LoadOptions, type LoadReport, SteadyLoad } from '../../support/steady-load.js';
 import { eventually } from '../../support/wait.js';
 
@@ -31,7 +31,7 @@ export interface RigOptions {
   readonly bridgeEnv?: Record<string, string>;
   readonly edgeEnv?: Record<string, string>;
   /** One edge per data plane, all watching the same registry (default: the built-in plane only). */
-  readonly planes?: readonly DataPlaneKind[];
+  readonly planes?: readonly DataPlane[];
 }
 
 /**
@@ -52,7 +52,7 @@ export class FaultRig {
   readonly client: Etcd3;
   readonly bridges: BridgeProcess[] = [];
   /** An edge per data plane, in the order of `planes`. */
-  readonly edges = new Map<DataPlaneKind, EdgeProcess>();
+  readonly edges = new Map<DataPlane, EdgeProcess>();
   readonly #options: RigOptions;
 
   private constructor(options: RigOptions) {
@@ -162,7 +162,7 @@ export class FaultRig {
   }
 
   /** Waits until the edge (of `plane`, else every edge) has answered from every replica in `names`. */
-  async waitServedByAll(names: readonly string[] = this.names, plane?: DataPlaneKind): Promise<void> {
+  async waitServedByAll(names: readonly string[] = this.names, plane?: DataPlane): Promise<void> {
     if (plane === undefined) {
       for (const each of this.edges.keys()) await this.waitServedByAll(names, each);
       return;
@@ -178,13 +178,13 @@ export class FaultRig {
   }
 
   /** Steady load through the edge of `plane` (default: the first). */
-  startLoad(options: Partial<LoadOptions> = {}, plane?: DataPlaneKind): SteadyLoad {
+  startLoad(options: Partial<LoadOptions> = {}, plane?: DataPlane): SteadyLoad {
     const edge = plane === undefined ? this.edge : this.edges.get(plane)!;
     return SteadyLoad.start({ url: edge.url, host: this.host, ...options });
   }
 
   /** Steady load through every edge at once: one fault, measured on every plane. */
-  startLoads(options: Partial<LoadOptions> = {}): Map<DataPlaneKind, SteadyLoad> {
+  startLoads(options: Partial<LoadOptions> = {}): Map<DataPlane, SteadyLoad> {
     return new Map([...this.edges.keys()].map((plane) => [plane, this.startLoad(options, plane)]));
   }
 

@@ -1,3 +1,4 @@
+import { METHODS } from 'node:http';
 import { join } from 'node:path';
 import type { ListenAddress } from '../../edge-config.js';
 
@@ -101,6 +102,7 @@ const HOST_PATTERN = '^([[][0-9a-f:.]+[]]|[a-z0-9_-]+([.][a-z0-9_-]+)*[.]?)(:[0-
 export const ACCESS_LOG_FORMAT = '%Ts.%ms %ci %HM %{+Q,+E}[var(txn.log_host)] %ST %B %Ta %b %s %rc %ID %HU';
 
 const TEXT = 'content-type "text/plain; charset=utf-8" hdr cache-control no-store';
+const CLOSE = 'hdr connection close';
 
 /**
  * Server options shared by the configuration file and `add server`, which does not read
@@ -202,6 +204,10 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     `  acl wharf_trusted ${trusted}`,
     `  acl wharf_websocket req.hdr(upgrade) -i websocket`,
     `  acl wharf_idempotent method ${IDEMPOTENT}`,
+    // The methods the built-in plane's parser (Node's) knows: others are refused on both planes.
+    `  acl wharf_known_method method ${METHODS.join(' ')}`,
+    // Control characters in a field value: HAProxy forwards them, most backends' parsers refuse.
+    '  acl wharf_control_characters req.hdrs -m reg [\\\\x00-\\\\x08\\\\x0b\\\\x0c\\\\x0e-\\\\x1f\\\\x7f]',
     '  acl wharf_body req.hdr(transfer-encoding) -m found',
     '  acl wharf_body req.hdr(content-length) -m int gt 0',
     `  http-request lua.wharf_hold ${Math.ceil(input.startupWaitMs)} unless wharf_open`,
@@ -255,12 +261,15 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '  http-after-response set-header x-request-id %[unique-id]',
     '  use_backend wharf_handover if { var(txn.wharf_gate) -m str handover }',
     '  use_backend wharf_not_ready if { var(txn.wharf_gate) -m str not_ready }',
-    '  use_backend wharf_version unless { req.ver 1.0 1.1 2.0 }',
+    // HTTP/2 only as itself (a TLS listener, later), never as a version on an HTTP/1 line.
+    '  use_backend wharf_version unless { req.ver 1.0 1.1 } or { fc_http_major 2 }',
+    '  use_backend wharf_malformed if wharf_control_characters',
     // The only transfer coding a request may carry, once: a peer in front of the edge may
     // frame `gzip, chunked` or `chunked ,` differently (the built-in plane refuses them too).
     '  use_backend wharf_transfer_encoding if { req.fhdr_cnt(transfer-encoding) gt 1 }',
     '  use_backend wharf_transfer_encoding if { req.fhdr(transfer-encoding) -m found } !{ req.fhdr(transfer-encoding) -m reg -i ^[[:space:]]*chunked[[:space:]]*$ }',
     '  use_backend wharf_connect if METH_CONNECT',
+    '  use_backend wharf_method unless wharf_known_method',
     '  use_backend wharf_target unless { url_beg / }',
     '  use_backend wharf_host unless { var(txn.host) -m found }',
     '  use_backend %[var(txn.slot)] if { var(txn.slot) -m found }',
@@ -282,13 +291,16 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
       'Bad Request: only origin-form request targets (/path) are accepted; this is not a forward proxy',
     ),
     ...answer('wharf_host', 400, 'Bad Request: missing, repeated or malformed Host header'),
-    ...answer('wharf_version', 505, 'HTTP Version Not Supported: only HTTP/1.0, 1.1 and 2'),
+    // Refusals of malformed requests close the connection: what follows may not be framed as
+    // the client meant it (the built-in plane's parser closes too).
+    ...answer('wharf_version', 505, 'HTTP Version Not Supported: only HTTP/1.0, 1.1 and 2', CLOSE),
+    ...answer('wharf_malformed', 400, 'Bad Request: control characters in a header value', CLOSE),
+    ...answer('wharf_method', 400, 'Bad Request: unknown method', CLOSE),
     ...answer(
       'wharf_transfer_encoding',
       501,
       'Not Implemented: Transfer-Encoding other than "chunked" is not supported',
-      // What follows on the connection is not framed in a way both sides agree on.
-      'hdr connection close',
+      CLOSE,
     ),
     ...answer('wharf_no_route', 404, 'Not Found: no route for %[var(txn.host)]%[url,bytes(0,200)]'),
     'backend wharf_handover',

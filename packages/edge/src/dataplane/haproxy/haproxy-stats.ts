@@ -26,6 +26,8 @@ const ANSWERS: Readonly<Record<string, number>> = {
   wharf_not_ready: 503,
   wharf_version: 505,
   wharf_transfer_encoding: 501,
+  wharf_malformed: 400,
+  wharf_method: 400,
   wharf_connect: 405,
   wharf_target: 400,
   wharf_host: 400,
