@@ -39,11 +39,19 @@ RUN if [ -n "$BUILD_CA_CERTS" ]; then printf '%s\n' "$BUILD_CA_CERTS" >/tmp/buil
  && npm ci --omit=dev --workspace packages/edge --ignore-scripts --no-audit --no-fund
 
 FROM node:24-bookworm-slim
+# The data plane: Debian's HAProxy (2.6, built with Lua), driven by the edge through its Runtime
+# API. `setpriv` (util-linux, already in the image) ties its life to the edge's.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends haproxy \
+ && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
+# This image carries HAProxy, so it is the default here; `npx wharf-edge` uses the built-in plane.
+ENV WHARF_DATAPLANE=haproxy
 WORKDIR /app
 COPY --from=deps /app /app
 COPY --from=build /app/packages/core/dist packages/core/dist
 COPY --from=build /app/packages/edge/dist packages/edge/dist
+COPY packages/edge/haproxy packages/edge/haproxy
 COPY docker/edge-healthcheck.mjs /app/docker/edge-healthcheck.mjs
 
 # The official image's unprivileged user; the edge needs no privileges and listens on ports

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATA_PLANES } from '../support/data-planes.js';
 import { EtcdServer } from '../support/etcd-server.js';
+import type { LoadReport } from '../support/steady-load.js';
 import { eventually } from '../support/wait.js';
 import { FaultRig, faultMs, recordResult, SCENARIO_TIMEOUT_MS } from './support/fault-rig.js';
 
@@ -12,7 +14,13 @@ describe(`fault: etcd stopped for ${OUTAGE_MS / 1000} s under load`, { timeout: 
 
   beforeAll(async () => {
     etcd = await EtcdServer.start();
-    rig = await FaultRig.start({ scenario: 'etcd-outage', etcd: [etcd.endpoint], replicas: 2 });
+    // One edge per data plane on the same replicas: one outage, measured through every plane.
+    rig = await FaultRig.start({
+      scenario: 'etcd-outage',
+      etcd: [etcd.endpoint],
+      replicas: 2,
+      planes: DATA_PLANES,
+    });
   });
   afterAll(async () => {
     await rig?.close();
@@ -27,20 +35,20 @@ describe(`fault: etcd stopped for ${OUTAGE_MS / 1000} s under load`, { timeout: 
     await rig.containers.start(gone, { labels: side });
     const expected = [...rig.names, added].map((name) => rig.keyOf(name)).sort();
     await rig.waitRegistered([...rig.names, gone]);
-    const load = rig.startLoad();
-    let report: Awaited<ReturnType<typeof load.stop>>;
+    const loads = rig.startLoads();
+    const reports = new Map<string, LoadReport>();
     let restoredMs = Number.NaN;
     // Until proven back, every registration counts as lost.
     let lost = expected.length;
     try {
-      await eventually(() => expect(load.sent).toBeGreaterThan(200));
+      for (const load of loads.values()) await eventually(() => expect(load.sent).toBeGreaterThan(200));
       await etcd.stop('SIGKILL');
       const outageStarted = Date.now();
       await rig.containers.remove(gone);
       await rig.containers.start(added, { labels: side });
       // A fixed sleep is the fault's length here, not a wait for a condition.
       await sleep(OUTAGE_MS - (Date.now() - outageStarted));
-      expect(rig.edge.child.exitCode).toBeNull();
+      for (const edge of rig.edges.values()) expect(edge.child.exitCode).toBeNull();
       for (const bridge of rig.bridges) expect(bridge.running).toBe(true);
 
       await etcd.start();
@@ -65,33 +73,38 @@ describe(`fault: etcd stopped for ${OUTAGE_MS / 1000} s under load`, { timeout: 
       lost = expected.filter((key) => !after.has(key)).length;
       expect([...after.keys()].sort()).toEqual(expected);
       await rig.waitServedByAll();
-      const until = load.sent + 200;
-      await eventually(() => expect(load.sent).toBeGreaterThan(until));
+      for (const load of loads.values()) {
+        const until = load.sent + 200;
+        await eventually(() => expect(load.sent).toBeGreaterThan(until));
+      }
     } finally {
-      report = await load.stop();
+      for (const [plane, load] of loads) reports.set(plane, await load.stop());
     }
-    recordResult({
-      scenario: 'etcd-outage',
-      load: '4 keep-alive loops, ~5 ms apart, through the edge to 2 wharf/demo replicas',
-      fault: `etcd SIGKILLed for ${OUTAGE_MS / 1000} s, then restarted; meanwhile a container on another Host removed and one started`,
-      requestsSent: report.sent,
-      requestsFailed: report.failed,
-      failures: report.failures,
-      samples: report.samples,
-      registrationsLost: lost,
-      measured: { registrationsRestoredMs: restoredMs },
-    });
-    expect(report.failures, rig.dump()).toEqual({});
+    for (const [plane, report] of reports) {
+      recordResult({
+        scenario: plane === 'builtin' ? 'etcd-outage' : `etcd-outage-${plane}`,
+        load: `4 keep-alive loops, ~5 ms apart, through the ${plane} edge to 2 wharf/demo replicas`,
+        fault: `etcd SIGKILLed for ${OUTAGE_MS / 1000} s, then restarted; meanwhile a container on another Host removed and one started`,
+        requestsSent: report.sent,
+        requestsFailed: report.failed,
+        failures: report.failures,
+        samples: report.samples,
+        registrationsLost: lost,
+        measured: { registrationsRestoredMs: restoredMs },
+      });
+    }
+    for (const [plane, report] of reports)
+      expect({ plane, failures: report.failures }, rig.dump()).toEqual({ plane, failures: {} });
     expect(lost).toBe(0);
     expect(restoredMs).toBeLessThanOrEqual(2_000);
   });
 
   it('loses no request when a replica dies while etcd is away (retry and passive health)', async () => {
     const [victim, ...kept] = rig.names as [string, ...string[]];
-    const load = rig.startLoad();
-    let report: Awaited<ReturnType<typeof load.stop>>;
+    const loads = rig.startLoads();
+    const reports = new Map<string, LoadReport>();
     try {
-      await eventually(() => expect(load.sent).toBeGreaterThan(200));
+      for (const load of loads.values()) await eventually(() => expect(load.sent).toBeGreaterThan(200));
       await etcd.stop('SIGKILL');
       // The bridge cannot deregister it: only the edge's retries and passive health stand between
       // the dead replica and the clients.
@@ -99,23 +112,28 @@ describe(`fault: etcd stopped for ${OUTAGE_MS / 1000} s under load`, { timeout: 
       await sleep(faultMs(5_000, 5_000, 30_000));
       await etcd.start();
       await rig.waitRegistered([...kept, `${rig.names[0]}-side-added`]);
-      const until = load.sent + 200;
-      await eventually(() => expect(load.sent).toBeGreaterThan(until));
+      for (const load of loads.values()) {
+        const until = load.sent + 200;
+        await eventually(() => expect(load.sent).toBeGreaterThan(until));
+      }
     } finally {
-      report = await load.stop();
+      for (const [plane, load] of loads) reports.set(plane, await load.stop());
     }
-    recordResult({
-      scenario: 'etcd-outage-replica-dies',
-      load: '4 keep-alive loops, ~5 ms apart, through the edge to 2 wharf/demo replicas',
-      fault: 'etcd SIGKILLed for 5 s; meanwhile one replica removed (docker rm -f)',
-      requestsSent: report.sent,
-      requestsFailed: report.failed,
-      failures: report.failures,
-      samples: report.samples,
-      registrationsLost: 0,
-      measured: {},
-    });
-    expect(report.failures).toEqual({});
+    for (const [plane, report] of reports) {
+      recordResult({
+        scenario: plane === 'builtin' ? 'etcd-outage-replica-dies' : `etcd-outage-replica-dies-${plane}`,
+        load: `4 keep-alive loops, ~5 ms apart, through the ${plane} edge to 2 wharf/demo replicas`,
+        fault: 'etcd SIGKILLed for 5 s; meanwhile one replica removed (docker rm -f)',
+        requestsSent: report.sent,
+        requestsFailed: report.failed,
+        failures: report.failures,
+        samples: report.samples,
+        registrationsLost: 0,
+        measured: {},
+      });
+    }
+    for (const [plane, report] of reports)
+      expect({ plane, failures: report.failures }).toEqual({ plane, failures: {} });
   });
 });
 

@@ -28,7 +28,7 @@ export interface HaproxyProcessOptions {
 
 /** HAProxy's warnings about what the edge itself does (adds, drains, reloads, stops). */
 const ROUTINE =
-  /leaving forced maintenance|entering forced maintenance|is (UP|going DOWN)|Proxy .* stopped|Stopping |Former worker|Exiting Master|All workers exited|Reexecuting|drain|DRAIN|MAINT/;
+  /leaving forced maintenance|entering forced maintenance|is (UP|going DOWN)|Proxy .* stopped|Stopping |Former worker|Current worker \(\d+\) exited with code 0|Exiting Master|All workers exited|Reexecuting|drain|DRAIN|MAINT/;
 
 /** A line of the master CLI's `show proc`. */
 interface ProcessLine {
