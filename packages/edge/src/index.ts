@@ -9,6 +9,10 @@ export type {
   DataPlaneKind,
   DataPlaneStats,
 } from './dataplane/data-plane.js';
+export {
+  HaproxyDataPlane,
+  type HaproxyDataPlaneOptions,
+} from './dataplane/haproxy/haproxy-data-plane.js';
 export { Edge, type EdgeOptions } from './edge.js';
 export { type EdgeConfig, loadEdgeConfig, readEdgeConfig } from './edge-config.js';
 export {

@@ -184,6 +184,9 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     // idempotent requests without a body, after a connection that broke before the response.
     // A client that goes away cancels its request upstream too.
     '  option abortonclose',
+    // A reload or a stop does not close idle keep-alive connections under a client about to
+    // reuse them: each is closed after its next response, which says "Connection: close".
+    '  option idle-close-on-response',
     '  retries 2',
     '  option redispatch 1',
     '  retry-on conn-failure empty-response',
@@ -312,8 +315,10 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
       `backend ${slot.name}`,
       '  balance roundrobin',
       '  option allbackups',
-      '  http-request set-var(txn.wharf_answer) bool(true) if { nbsrv eq 0 }',
-      `  http-request return status 503 ${TEXT} lf-string "503 Service Unavailable: no serving endpoint for %[var(txn.slot),map(${map('slots')})] (request id %[unique-id])\\n" if { nbsrv eq 0 }`,
+      // A worker stopping after a reload marks its backends stopped (nbsrv 0) but still answers
+      // requests on its open keep-alive connections: those must still reach the servers.
+      '  http-request set-var(txn.wharf_answer) bool(true) if { nbsrv eq 0 } !{ stopping }',
+      `  http-request return status 503 ${TEXT} lf-string "503 Service Unavailable: no serving endpoint for %[var(txn.slot),map(${map('slots')})] (request id %[unique-id])\\n" if { nbsrv eq 0 } !{ stopping }`,
     );
     for (const server of slot.servers) lines.push(`  ${serverLine(server, input.ejectionMs)}`);
     lines.push('');

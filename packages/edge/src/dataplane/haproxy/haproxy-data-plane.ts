@@ -95,6 +95,16 @@ export class HaproxyDataPlane implements DataPlane {
     return this.#process?.reloads ?? 0;
   }
 
+  /** Restarts of HAProxy after it died. */
+  get restarts(): number {
+    return this.#process?.restarts ?? 0;
+  }
+
+  /** HAProxy's master process (while running). */
+  get pid(): number | undefined {
+    return this.#process?.pid;
+  }
+
   /** The directory holding haproxy.cfg, the maps and the sockets (while running). */
   get directory(): string | undefined {
     return this.#directory;
@@ -180,6 +190,7 @@ export class HaproxyDataPlane implements DataPlane {
     } finally {
       stopLoop.abort();
       this.#process = undefined;
+      this.#accessLog?.close();
       await rm(directory, { recursive: true, force: true });
     }
   }
