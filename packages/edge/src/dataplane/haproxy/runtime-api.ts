@@ -57,7 +57,7 @@ export class RuntimeApi {
   /** One command with a payload (`add map @1 x.map <<` followed by lines); resolves with its output. */
   async executeWithPayload(command: string, payload: readonly string[]): Promise<string> {
     const reply = await this.#exchange(`${command} <<\n${payload.map((line) => `${line}\n`).join('')}\n`);
-    return reply.endsWith('\n\n') ? reply.slice(0, -1) : reply;
+    return splitOutputs(reply, [command])[0] ?? '';
   }
 
   /** One command; its output. */
