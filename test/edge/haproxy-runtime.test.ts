@@ -164,6 +164,7 @@ describe('HAProxy configuration, Runtime API and supervisor against a real HAPro
         { name: 'p0', servers: [] },
         { name: 'p1', servers: [] },
       ];
+      await writeRuntimeFiles(directory, input(directory, port, { slots }));
       await eventually(async () => expect(await process.master.run('show proc')).toMatch(/master/));
       await process.reload();
       expect(process.reloads).toBe(1);
