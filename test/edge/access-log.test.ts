@@ -109,6 +109,16 @@ describe.each(DATA_PLANES)('the access log (WHARF_ACCESS_LOG=stdout, %s)', (data
 
     const { text } = await rawExchange(edge.port, 'GET / HTTP/1.1\r\nHost: log.test\r\nX-A: a\rb\r\n\r\n');
     expect(text).toMatch(/^HTTP\/1\.1 400 /);
+    if (dataplane === 'haproxy') {
+      // HAProxy's parser refuses this before any rule runs, with its own page: no request id;
+      // the line is logged all the same (edge README, "Access log").
+      await eventually(() =>
+        expect(accessLines(edge.log).some((line) => line.status === 400 && line.method === '<BADREQ>')).toBe(
+          true,
+        ),
+      );
+      return;
+    }
     const requestId = /x-request-id: (\S+)/.exec(text)?.[1];
     expect(requestId).toBeDefined();
     expect(await entryFor(requestId!)).toMatchObject({ status: 400, endpoint: null });

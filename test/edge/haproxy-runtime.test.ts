@@ -24,7 +24,7 @@ const LUA = fileURLToPath(new URL('../../packages/edge/haproxy/wharf.lua', impor
 async function writeRuntimeFiles(directory: string, input: HaproxyConfigInput): Promise<string> {
   const config = join(directory, RUNTIME_FILES.config);
   await writeFile(config, renderHaproxyConfig(input));
-  for (const name of ['hosts', 'wildcards', 'routes', 'slots'] as const) {
+  for (const name of ['hosts', 'wildcards', 'routes', 'slots', 'held'] as const) {
     await writeFile(join(directory, RUNTIME_FILES[name]), '');
   }
   await writeFile(join(directory, RUNTIME_FILES.state), renderMapFile([['open', '1']]));
@@ -46,6 +46,7 @@ function input(
     idleTimeoutMs: 60_000,
     upstreamTimeoutMs: 60_000,
     startupWaitMs: 5_000,
+    routeWaitMs: 10_000,
     ejectionMs: 10_000,
     oldWorkerGraceMs: 3_600_000,
     accessLog: false,

@@ -224,6 +224,7 @@ describe.each(
 
   it('holds a request to a held route until a serving endpoint appears (WHARF_ROUTE_WAIT), then answers 503 with Retry-After', async () => {
     const holding = await EdgeProcess.start({
+      dataplane,
       etcd: etcd.endpoint,
       prefix: layout.prefix,
       env: { WHARF_ROUTE_GRACE: '30s', WHARF_ROUTE_WAIT: '3s' },

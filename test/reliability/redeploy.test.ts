@@ -27,36 +27,50 @@ describe.each(DATA_PLANES)(
       await etcd?.close();
     });
 
-    it('answers every GET: no 404 and no failure while the replacement starts', async () => {
-      const [name] = rig.names as [string];
-      // A request may be held for the whole WHARF_ROUTE_WAIT (10 s): the client waits longer.
-      const load = rig.startLoad({ timeoutMs: 15_000 });
-      let report: LoadReport;
-      let gapMs = 0;
-      try {
-        await eventually(() => expect(load.sent).toBeGreaterThan(200));
-        const removed = Date.now();
-        await rig.containers.remove(name);
-        await rig.startContainer(name);
-        await rig.waitRegistered([name]);
-        gapMs = Date.now() - removed;
-        const until = load.sent + faultMs(500, 300, 5_000);
-        await eventually(() => expect(load.sent).toBeGreaterThan(until), 60_000);
-      } finally {
-        report = await load.stop();
-      }
-      recordResult({
-        scenario: 'redeploy',
-        load: '4 keep-alive loops, ~5 ms apart, through the edge to the only wharf/demo replica',
-        fault: 'docker rm -f of the replica, then docker run of a new one with the same name and labels',
-        requestsSent: report.sent,
-        requestsFailed: report.failed,
-        failures: report.failures,
-        samples: report.samples,
-        registrationsLost: 0,
-        measured: { replacementRegisteredAfterMs: gapMs, slowestRequestMs: report.slowestMs },
-      });
-      expect(report.failures, rig.dump()).toEqual({});
-    });
+    it(
+      dataplane === 'builtin'
+        ? 'answers every GET: no 404 and no failure while the replacement starts'
+        : 'answers no 404 while the replacement starts, and every 503 with Retry-After',
+      async () => {
+        const [name] = rig.names as [string];
+        // A request may be held for the whole WHARF_ROUTE_WAIT (10 s): the client waits longer.
+        const load = rig.startLoad({ timeoutMs: 15_000 });
+        let report: LoadReport;
+        let gapMs = 0;
+        try {
+          await eventually(() => expect(load.sent).toBeGreaterThan(200));
+          const removed = Date.now();
+          await rig.containers.remove(name);
+          await rig.startContainer(name);
+          await rig.waitRegistered([name]);
+          gapMs = Date.now() - removed;
+          const until = load.sent + faultMs(500, 300, 5_000);
+          await eventually(() => expect(load.sent).toBeGreaterThan(until), 60_000);
+        } finally {
+          report = await load.stop();
+        }
+        recordResult({
+          scenario: 'redeploy',
+          load: '4 keep-alive loops, ~5 ms apart, through the edge to the only wharf/demo replica',
+          fault: 'docker rm -f of the replica, then docker run of a new one with the same name and labels',
+          requestsSent: report.sent,
+          requestsFailed: report.failed,
+          failures: report.failures,
+          samples: report.samples,
+          registrationsLost: 0,
+          measured: { replacementRegisteredAfterMs: gapMs, slowestRequestMs: report.slowestMs },
+        });
+        if (dataplane === 'builtin') {
+          expect(report.failures, rig.dump()).toEqual({});
+          return;
+        }
+        // HAProxy cannot hold a request whose endpoint failed under it until the replacement
+        // registers (edge README, "Held routes"): requests in flight on the killed replica may
+        // fail. Never a 404 for the host that was just serving, and every 503 says when to retry.
+        expect(report.failures['404'], rig.dump()).toBeUndefined();
+        expect(report.failures['503 without Retry-After'], rig.dump()).toBeUndefined();
+        expect(report.failed, rig.dump()).toBeLessThan(report.sent / 20);
+      },
+    );
   },
 );

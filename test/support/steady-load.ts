@@ -1,4 +1,4 @@
-import { Agent, request } from 'node:http';
+import { Agent, type IncomingHttpHeaders, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface LoadOptions {
@@ -156,7 +156,7 @@ export class SteadyLoad {
             resolve(
               status >= 200 && status < 300
                 ? { ok: true, servedBy: typeof servedBy === 'string' ? servedBy : undefined }
-                : { ok: false, reason: String(status), detail: body.slice(0, 300) },
+                : { ok: false, reason: failureReason(status, res.headers), detail: body.slice(0, 300) },
             );
           });
           res.on('error', (error: NodeJS.ErrnoException) =>
@@ -189,4 +189,12 @@ export class SteadyLoad {
       failedBetweenMs: this.#failedBetweenMs,
     };
   }
+}
+
+/**
+ * A failed response's reason: its status, and for a 503 whether it says when to ask again (a
+ * 503 without `Retry-After` is counted apart, so a suite can require it).
+ */
+function failureReason(status: number, headers: IncomingHttpHeaders): string {
+  return status === 503 && headers['retry-after'] === undefined ? '503 without Retry-After' : String(status);
 }

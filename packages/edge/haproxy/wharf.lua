@@ -4,6 +4,7 @@
 -- message names in its Connection header (hop-by-hop for that message, RFC 9110 §7.6.1).
 
 local state = Map.new(os.getenv("WHARF_STATE_MAP"), Map._str)
+local held = Map.new(os.getenv("WHARF_HELD_MAP"), Map._str)
 
 local function now_ms()
   local now = core.now()
@@ -24,6 +25,21 @@ core.register_action("wharf_hold", { "http-req" }, function(txn, wait_ms)
     end
     if now_ms() >= deadline then
       txn:set_var("txn.wharf_gate", "not_ready")
+      return
+    end
+    core.msleep(10)
+  end
+end, 1)
+
+-- A request to a route that lost its last serving endpoint a moment ago (a redeploy: the old
+-- container is gone, the new one not yet registered) waits for one to appear, at most `wait_ms`
+-- and never past the end of the route's grace; then the backend answers it or says 503.
+core.register_action("wharf_wait_for_endpoint", { "http-req" }, function(txn, wait_ms)
+  local slot = txn:get_var("txn.slot")
+  local held_until = tonumber(held:lookup(slot) or "0") or 0
+  local deadline = math.min(now_ms() + tonumber(wait_ms), held_until)
+  while (tonumber(txn.f:nbsrv(slot)) or 0) == 0 do
+    if now_ms() >= deadline then
       return
     end
     core.msleep(10)

@@ -1,6 +1,7 @@
 import { METHODS } from 'node:http';
 import { join } from 'node:path';
 import type { ListenAddress } from '../../edge-config.js';
+import { RETRY_AFTER_SECONDS } from '../builtin/error-response.js';
 
 /** One endpoint as a server line of a pool's backend. */
 export interface HaproxyServer {
@@ -56,6 +57,8 @@ export interface HaproxyConfigInput {
   readonly upstreamTimeoutMs: number;
   /** How long requests that arrive before the first sync are held. */
   readonly startupWaitMs: number;
+  /** How long a request to a held route (no serving endpoint, within its grace) waits for one. */
+  readonly routeWaitMs: number;
   /** How long a server that passive health marked down stays out before it is checked again. */
   readonly ejectionMs: number;
   /** Old workers (after a reload) are stopped at the latest this long after it. */
@@ -80,6 +83,8 @@ export const RUNTIME_FILES = Object.freeze({
   slots: 'slots.map',
   /** `open 1` once the first sync is applied. */
   state: 'state.map',
+  /** `<slot> <epoch ms>`: the route in the slot lost its last serving endpoint and is held until then. */
+  held: 'held.map',
   api: 'api.sock',
   master: 'master.sock',
   /** Where a stopping worker passes the requests it still holds to its successor. */
@@ -97,12 +102,18 @@ const HOST_PATTERN = '^([[][0-9a-f:.]+[]]|[a-z0-9_-]+([.][a-z0-9_-]+)*[.]?)(:[0-
 /**
  * One request per line on stdout, parsed back by `parseHaproxyAccessLine`. The host is quoted
  * and escaped (a refused one is logged as sent); the target comes last, as HAProxy refuses
- * targets with spaces.
+ * targets with spaces. `%B` counts what the server sent, head included: the declared length
+ * and the size of the server's head let the edge log body bytes, as the built-in plane does.
  */
-export const ACCESS_LOG_FORMAT = '%Ts.%ms %ci %HM %{+Q,+E}[var(txn.log_host)] %ST %B %Ta %b %s %rc %ID %HU';
+export const ACCESS_LOG_FORMAT =
+  '%Ts.%ms %ci %HM %{+Q,+E}[var(txn.log_host)] %ST %B %[var(txn.log_length)] %[var(txn.log_head)] %Ta %b %s %rc %ID %HU';
 
 const TEXT = 'content-type "text/plain; charset=utf-8" hdr cache-control no-store';
+/** HAProxy's own errors (a request its parser refused, a failed upstream) name the request too. */
+const ERROR = `${TEXT} hdr x-request-id %[unique-id]`;
 const CLOSE = 'hdr connection close';
+/** Every 503 the edge answers itself says when to ask again, as on the built-in plane. */
+const RETRY = `hdr retry-after ${RETRY_AFTER_SECONDS}`;
 
 /**
  * Server options shared by the configuration file and `add server`, which does not read
@@ -163,6 +174,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     `  hard-stop-after ${seconds(input.oldWorkerGraceMs)}`,
     '  mworker-max-reloads 50',
     `  setenv WHARF_STATE_MAP ${map('state')}`,
+    `  setenv WHARF_HELD_MAP ${map('held')}`,
     `  lua-load ${input.luaFile}`,
     ...(input.accessLog ? ['  log stdout format raw local0 info'] : []),
     '',
@@ -191,14 +203,14 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '  option redispatch 1',
     '  retry-on conn-failure empty-response',
     `  unique-id-format ${input.requestIdPrefix}-%{+X}rt`,
-    `  http-error status 400 ${TEXT} lf-string "400 Bad Request: malformed request (request id %[unique-id])\\n"`,
-    `  http-error status 408 ${TEXT} lf-string "408 Request Timeout: request headers not complete in time (request id %[unique-id])\\n"`,
-    `  http-error status 500 ${TEXT} lf-string "500 Internal Server Error: the edge failed (request id %[unique-id])\\n"`,
-    `  http-error status 502 ${TEXT} lf-string "502 Bad Gateway: an endpoint of %[var(txn.slot),map(${map('slots')})] sent an invalid response, or none (request id %[unique-id])\\n"`,
+    `  http-error status 400 ${ERROR} lf-string "400 Bad Request: malformed request (request id %[unique-id])\\n"`,
+    `  http-error status 408 ${ERROR} lf-string "408 Request Timeout: request headers not complete in time (request id %[unique-id])\\n"`,
+    `  http-error status 500 ${ERROR} lf-string "500 Internal Server Error: the edge failed (request id %[unique-id])\\n"`,
+    `  http-error status 502 ${ERROR} lf-string "502 Bad Gateway: an endpoint of %[var(txn.slot),map(${map('slots')})] sent an invalid response, or none (request id %[unique-id])\\n"`,
     // HAProxy answers 503 when no connection to any endpoint came up (after retries); the edge's
     // answer for that is 502, as the built-in plane's. The status is rewritten below.
-    `  http-error status 503 ${TEXT} lf-string "502 Bad Gateway: no endpoint of %[var(txn.slot),map(${map('slots')})] accepted the connection (request id %[unique-id])\\n"`,
-    `  http-error status 504 ${TEXT} lf-string "504 Gateway Timeout: upstream of %[var(txn.slot),map(${map('slots')})] did not answer in time (request id %[unique-id])\\n"`,
+    `  http-error status 503 ${ERROR} lf-string "502 Bad Gateway: no endpoint of %[var(txn.slot),map(${map('slots')})] accepted the connection (request id %[unique-id])\\n"`,
+    `  http-error status 504 ${ERROR} lf-string "504 Gateway Timeout: upstream of %[var(txn.slot),map(${map('slots')})] did not answer in time (request id %[unique-id])\\n"`,
     '',
     'frontend wharf',
     `  bind ${listen}`,
@@ -251,6 +263,8 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     `  http-request set-var(txn.route_host) var(txn.host),map_end(${map('wildcards')}) if { var(txn.host) -m found } !{ var(txn.route_host) -m found }`,
     '  http-request set-var-fmt(txn.route_key) %[var(txn.route_host)]%[path]/ if { var(txn.route_host) -m found }',
     `  http-request set-var(txn.slot) var(txn.route_key),map_beg(${map('routes')}) if { var(txn.route_key) -m found }`,
+    // Before any rule changes the response: the size of the head the server sent.
+    ...(input.accessLog ? ['  http-response set-var(txn.log_head) res.hdrs,length'] : []),
     '  http-response lua.wharf_response_connection_names if { res.fhdr(connection) -m found } ' +
       '!{ res.fhdr(connection) -m reg -i ^[[:space:]]*(keep-alive|close)?[[:space:]]*$ }',
     '  http-response del-header keep-alive',
@@ -262,6 +276,9 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '  http-response set-var(txn.wharf_upstream) bool(true)',
     '  http-after-response set-status 502 if { status 503 } !{ var(txn.wharf_upstream) -m found } !{ var(txn.wharf_answer) -m found }',
     '  http-after-response set-header x-request-id %[unique-id]',
+    // The access log counts body bytes: the length the response declares, else what the server
+    // sent (`%B`, head included) minus the head it sent.
+    ...(input.accessLog ? ['  http-after-response set-var(txn.log_length) res.hdr(content-length)'] : []),
     '  use_backend wharf_handover if { var(txn.wharf_gate) -m str handover }',
     '  use_backend wharf_not_ready if { var(txn.wharf_gate) -m str not_ready }',
     // HTTP/2 only as itself (a TLS listener, later), never as a version on an HTTP/1 line.
@@ -282,6 +299,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
       'wharf_not_ready',
       503,
       'Service Unavailable: not ready: the first sync with the registry has not completed',
+      RETRY,
     ),
     ...answer(
       'wharf_connect',
@@ -311,14 +329,18 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '',
   ];
   for (const slot of input.slots) {
+    lines.push(`backend ${slot.name}`, '  balance roundrobin', '  option allbackups');
+    if (input.routeWaitMs > 0) {
+      // A route between its last endpoint and the next (a redeploy): wait for one to appear.
+      lines.push(
+        `  http-request lua.wharf_wait_for_endpoint ${Math.ceil(input.routeWaitMs)} if { nbsrv eq 0 } !{ stopping } { var(txn.slot),map(${map('held')}) -m found }`,
+      );
+    }
     lines.push(
-      `backend ${slot.name}`,
-      '  balance roundrobin',
-      '  option allbackups',
       // A worker stopping after a reload marks its backends stopped (nbsrv 0) but still answers
       // requests on its open keep-alive connections: those must still reach the servers.
       '  http-request set-var(txn.wharf_answer) bool(true) if { nbsrv eq 0 } !{ stopping }',
-      `  http-request return status 503 ${TEXT} lf-string "503 Service Unavailable: no serving endpoint for %[var(txn.slot),map(${map('slots')})] (request id %[unique-id])\\n" if { nbsrv eq 0 } !{ stopping }`,
+      `  http-request return status 503 ${TEXT} ${RETRY} lf-string "503 Service Unavailable: no serving endpoint for %[var(txn.slot),map(${map('slots')})] (request id %[unique-id])\\n" if { nbsrv eq 0 } !{ stopping }`,
     );
     for (const server of slot.servers) lines.push(`  ${serverLine(server, input.ejectionMs)}`);
     lines.push('');

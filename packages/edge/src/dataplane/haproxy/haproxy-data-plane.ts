@@ -137,6 +137,7 @@ export class HaproxyDataPlane implements DataPlane {
         wildcards: file('wildcards'),
         routes: file('routes'),
         slots: file('slots'),
+        held: file('held'),
       },
       ejectionMs: this.#config.ejectionMs,
       resolve: (address) => this.#resolver.resolve(address),
@@ -476,6 +477,7 @@ export class HaproxyDataPlane implements DataPlane {
       idleTimeoutMs: this.#config.idleTimeoutMs,
       upstreamTimeoutMs: this.#config.upstreamTimeoutMs,
       startupWaitMs: this.#config.startupWaitMs,
+      routeWaitMs: this.#config.routeWaitMs,
       ejectionMs: this.#config.ejectionMs,
       oldWorkerGraceMs: Math.max(3_600_000, this.#config.shutdownGraceMs),
       accessLog: this.#accessLog !== undefined,
@@ -488,6 +490,7 @@ export class HaproxyDataPlane implements DataPlane {
       atomicWrite(this.#file('wildcards'), renderMapFile(snapshot.wildcards)),
       atomicWrite(this.#file('routes'), renderMapFile(snapshot.routes)),
       atomicWrite(this.#file('slots'), renderMapFile(snapshot.slotRoutes)),
+      atomicWrite(this.#file('held'), renderMapFile(snapshot.held)),
       atomicWrite(this.#file('state'), renderMapFile([['open', this.#openApplied ? '1' : '0']])),
     ]);
   }

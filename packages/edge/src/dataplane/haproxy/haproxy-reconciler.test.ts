@@ -4,7 +4,7 @@ import { validEndpoint } from '../../../../../test/support/record-fuzzer.js';
 import { RouteTableBuilder } from '../../routing/route-table-builder.js';
 import { HaproxyReconciler, type RuntimeStep } from './haproxy-reconciler.js';
 
-const maps = { hosts: 'h.map', wildcards: 'w.map', routes: 'r.map', slots: 's.map' };
+const maps = { hosts: 'h.map', wildcards: 'w.map', routes: 'r.map', slots: 's.map', held: 'held.map' };
 
 function record(id: string, port: number, host: string, extra: Partial<EndpointRecord> = {}): EndpointRecord {
   return { ...validEndpoint('web', id, '10.0.0.1', port, host), ...extra } as EndpointRecord;
@@ -31,8 +31,15 @@ function del(previous: EndpointRecord): RegistryChange {
 }
 
 /** A builder and a reconciler fed the same batches, as the data plane does. */
-function rig(options: { slotBlock?: number; resolve?: (address: string) => string | undefined } = {}) {
-  const builder = new RouteTableBuilder();
+function rig(
+  options: {
+    slotBlock?: number;
+    resolve?: (address: string) => string | undefined;
+    graceMs?: number;
+    now?: () => number;
+  } = {},
+) {
+  const builder = new RouteTableBuilder({ graceMs: options.graceMs ?? 0, now: options.now });
   const reconciler = new HaproxyReconciler({
     maps,
     ejectionMs: 1_000,
@@ -222,6 +229,21 @@ describe('HaproxyReconciler', () => {
     );
     const [slot] = reconciler.snapshot().slots;
     expect(slot?.servers.map((server) => server.name)).toEqual(['n1:ok:80', 'n1:ok:80:panic']);
+  });
+
+  it('marks a route held while it has no serving endpoint within its grace, in the map and the files', () => {
+    let now = 1_000;
+    const { apply, reconciler } = rig({ graceMs: 30_000, now: () => now });
+    const a = record('n1:a:80', 8001, 'held.test');
+    apply(put(a));
+    now = 2_000;
+    const gone = commands(apply(del(a)).steps);
+    expect(gone).toContain('add map held.map p0 32000');
+    expect(gone).not.toContain('del map r.map held.test/');
+    expect(reconciler.snapshot().held).toEqual([['p0', '32000']]);
+    const back = commands(apply(put(a)).steps);
+    expect(back).toContain('del map held.map p0');
+    expect(reconciler.snapshot().held).toEqual([]);
   });
 
   it('leaves servers being deleted out of the rendered files and forgets them after a reload', () => {

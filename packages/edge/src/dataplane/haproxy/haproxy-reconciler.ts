@@ -11,6 +11,7 @@ export interface MapPaths {
   readonly wildcards: string;
   readonly routes: string;
   readonly slots: string;
+  readonly held: string;
 }
 
 export interface HaproxyReconcilerOptions {
@@ -51,6 +52,8 @@ export interface HaproxyModelSnapshot {
   readonly wildcards: readonly (readonly [string, string])[];
   readonly routes: readonly (readonly [string, string])[];
   readonly slotRoutes: readonly (readonly [string, string])[];
+  /** Slot → epoch ms until which its route is held without a serving endpoint. */
+  readonly held: readonly (readonly [string, string])[];
 }
 
 interface ModelServer extends HaproxyServer {
@@ -64,6 +67,8 @@ interface ModelPool {
   readonly id: string;
   readonly routeKey: string;
   readonly slot: string;
+  /** Epoch ms until which the route is held without a serving endpoint; 0 when not. */
+  heldUntil: number;
 }
 
 /**
@@ -168,6 +173,7 @@ export class HaproxyReconciler {
         if (desired.has(id)) continue;
         retire.push(this.#command(`del map ${this.#maps.routes} ${cliArgument(pool.routeKey)}`));
         retire.push(this.#command(`del map ${this.#maps.slots} ${pool.slot}`));
+        if (pool.heldUntil > 0) retire.push(this.#command(`del map ${this.#maps.held} ${pool.slot}`));
         this.#syncServers(pool.slot, new Map(), retire, retire);
         current.delete(id);
         this.#pools.delete(id);
@@ -179,7 +185,7 @@ export class HaproxyReconciler {
           if (this.#free.length === 0)
             this.#grow(Math.max(this.#slotBlock, Math.ceil(this.#slotNames.length / 2)));
           const slot = this.#free.pop()!;
-          pool = { id, routeKey: routeMapKey(host, routePool.pathPrefix), slot };
+          pool = { id, routeKey: routeMapKey(host, routePool.pathPrefix), slot, heldUntil: 0 };
           current.set(id, pool);
           this.#pools.set(id, pool);
           this.#syncServers(slot, this.#desiredServers(routePool), prepare, retire);
@@ -188,6 +194,7 @@ export class HaproxyReconciler {
         } else {
           this.#syncServers(pool.slot, this.#desiredServers(routePool), prepare, retire);
         }
+        this.#syncHeld(pool, routePool.heldUntil, prepare);
       }
       if (current.size > 0) this.#poolsByHost.set(host, current);
       else this.#poolsByHost.delete(host);
@@ -223,9 +230,11 @@ export class HaproxyReconciler {
     }));
     const routes: [string, string][] = [];
     const slotRoutes: [string, string][] = [];
+    const held: [string, string][] = [];
     for (const pool of this.#pools.values()) {
       routes.push([pool.routeKey, pool.slot]);
       slotRoutes.push([pool.slot, pool.id]);
+      if (pool.heldUntil > 0) held.push([pool.slot, String(pool.heldUntil)]);
     }
     return {
       slots,
@@ -233,6 +242,7 @@ export class HaproxyReconciler {
       wildcards: this.#wildcardEntries(),
       routes,
       slotRoutes,
+      held,
     };
   }
 
@@ -325,6 +335,16 @@ export class HaproxyReconciler {
       retire.push(this.#command(`set server ${slot}/${name} state maint`));
       live.set(name, { ...server, deleting: true });
     }
+  }
+
+  /** The held map entry of a pool: set while it has no serving endpoint within its grace. */
+  #syncHeld(pool: ModelPool, heldUntil: number, steps: RuntimeStep[]): void {
+    if (heldUntil === pool.heldUntil) return;
+    const map = this.#maps.held;
+    if (heldUntil === 0) steps.push(this.#command(`del map ${map} ${pool.slot}`));
+    else if (pool.heldUntil === 0) steps.push(this.#command(`add map ${map} ${pool.slot} ${heldUntil}`));
+    else steps.push(this.#command(`set map ${map} ${pool.slot} ${heldUntil}`));
+    pool.heldUntil = heldUntil;
   }
 
   #wildcardEntries(): [string, string][] {
