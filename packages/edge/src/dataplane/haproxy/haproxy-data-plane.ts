@@ -11,6 +11,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { EdgeConfig } from '../../edge-config.js';
 import { RouteTable } from '../../routing/route-table.js';
 import type { RouteTableResult } from '../../routing/route-table-builder.js';
+import type { TlsState } from '../../tls/tls-state.js';
 import type { AccessLog } from '../access-log.js';
 import type { BackendStatus, DataPlane, DataPlaneStats } from '../data-plane.js';
 import { BackendResolver } from './backend-resolver.js';
@@ -114,6 +115,10 @@ export class HaproxyDataPlane implements DataPlane {
     this.#table = change.table;
     for (const host of change.changedHosts) this.#pendingHosts.add(host);
     this.#wake?.();
+  }
+
+  applyTls(_state: TlsState): void {
+    // Not served yet: createDataPlane refuses an HAProxy edge with certificates configured.
   }
 
   open(): void {
