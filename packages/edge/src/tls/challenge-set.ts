@@ -54,6 +54,11 @@ export class ChallengeSet {
     return this.#http.get(path.slice(HTTP_CHALLENGE_PATH.length));
   }
 
+  /** Every HTTP-01 token with its key authorization (for planes that answer from a table). */
+  httpChallenges(): IterableIterator<[token: string, keyAuthorization: string]> {
+    return this.#http.entries();
+  }
+
   alpn(serverName: string | undefined): AlpnChallenge | undefined {
     return serverName === undefined ? undefined : this.#alpn.get(serverName.toLowerCase().replace(/\.$/, ''));
   }

@@ -10,44 +10,19 @@ import {
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  createSecureContext,
-  createServer as createTlsServer,
-  type SecureContext,
-  type SecureContextOptions,
-  type TLSSocket,
-  type Server as TlsServer,
-} from 'node:tls';
+import { createSecureContext, type SecureContext, type TLSSocket, type Server as TlsServer } from 'node:tls';
 import type { Logger } from '@wharf/core';
 import { silentLogger } from '@wharf/core';
 import type { ListenAddress } from '../../edge-config.js';
-import { ACME_TLS_ALPN, type AlpnChallenge } from '../../tls/challenge-set.js';
+import { createAlpnChallengeServer } from '../../tls/alpn-challenge-server.js';
+import { ACME_TLS_ALPN } from '../../tls/challenge-set.js';
 import { MAX_CLIENT_HELLO_BYTES, peekClientHello } from '../../tls/client-hello.js';
 import type { ServedCertificate } from '../../tls/served-certificate.js';
+import { PLAIN_HTTP_ON_TLS_MESSAGE, TLS_PROTOCOL_OPTIONS } from '../../tls/tls-protocol-options.js';
 import type { TlsState } from '../../tls/tls-state.js';
 import { isHttp2Request } from './https-answers.js';
 import type { ProxyHandler } from './proxy-handler.js';
 import { headWithoutUpgrade, isWebSocketUpgrade } from './upgrade-request.js';
-
-/**
- * TLS 1.2 and 1.3 only. For 1.2, forward-secret AEAD suites only (Mozilla's "intermediate"
- * list, without DHE); TLS 1.3's suites are all fine and are OpenSSL's defaults.
- */
-export const TLS_PROTOCOL_OPTIONS: SecureContextOptions = Object.freeze({
-  minVersion: 'TLSv1.2',
-  ciphers: [
-    'ECDHE-ECDSA-AES128-GCM-SHA256',
-    'ECDHE-RSA-AES128-GCM-SHA256',
-    'ECDHE-ECDSA-AES256-GCM-SHA384',
-    'ECDHE-RSA-AES256-GCM-SHA384',
-    'ECDHE-ECDSA-CHACHA20-POLY1305',
-    'ECDHE-RSA-CHACHA20-POLY1305',
-  ].join(':'),
-  ecdhCurve: 'X25519:prime256v1:secp384r1',
-  // Clients pick among the suites above: all are strong, and they know whether they have AES
-  // hardware (Mozilla's advice for this list).
-  honorCipherOrder: false,
-});
 
 export interface TlsEdgeServerOptions {
   readonly listen: ListenAddress;
@@ -64,7 +39,7 @@ export interface TlsEdgeServerOptions {
 
 const PLAIN_HTTP_ANSWER =
   'HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n' +
-  'content-length: 41\r\n\r\nthis port speaks HTTPS, not plain HTTP.\r\n';
+  `content-length: ${PLAIN_HTTP_ON_TLS_MESSAGE.length + 2}\r\n\r\n${PLAIN_HTTP_ON_TLS_MESSAGE}\r\n`;
 
 /**
  * The HTTPS listener of the built-in plane: HTTP/2 and HTTP/1.1 by ALPN on one port, the same
@@ -85,7 +60,6 @@ export class TlsEdgeServer {
   /** One set of session ticket keys for every context: resumption survives certificate swaps. */
   readonly #ticketKeys = randomBytes(48);
   readonly #contexts = new WeakMap<ServedCertificate, SecureContext>();
-  readonly #alpnContexts = new WeakMap<AlpnChallenge, SecureContext>();
   readonly #sessions = new Set<Http2Session>();
   readonly #http1 = new Set<TLSSocket>();
   readonly #pending = new Set<Socket>();
@@ -150,23 +124,9 @@ export class TlsEdgeServer {
       this.#handshakeFailed(error);
       socket.destroy();
     });
-    this.#acme = createTlsServer(
-      {
-        ...TLS_PROTOCOL_OPTIONS,
-        ALPNProtocols: [ACME_TLS_ALPN],
-        SNICallback: (serverName, callback) => {
-          const challenge = this.#options.tls().challenges.alpn(serverName);
-          if (challenge === undefined)
-            callback(new Error(`no TLS-ALPN-01 challenge for ${serverName}`), undefined);
-          else callback(null, this.#alpnContext(challenge));
-        },
-      },
-      // The validator only looks at the certificate (RFC 8737 §3).
-      (socket) => socket.end(),
-    );
-    this.#acme.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
-      this.#handshakeFailed(error);
-      socket.destroy();
+    this.#acme = createAlpnChallengeServer({
+      challenges: () => this.#options.tls().challenges,
+      onFailure: (error) => this.#handshakeFailed(error),
     });
     this.#front = createServer({ noDelay: true }, (socket) => this.#accept(socket));
   }
@@ -200,19 +160,6 @@ export class TlsEdgeServer {
         key: certificate.key,
       });
       this.#contexts.set(certificate, context);
-    }
-    return context;
-  }
-
-  #alpnContext(challenge: AlpnChallenge): SecureContext {
-    let context = this.#alpnContexts.get(challenge);
-    if (context === undefined) {
-      context = createSecureContext({
-        ...TLS_PROTOCOL_OPTIONS,
-        cert: challenge.certificate,
-        key: challenge.key,
-      });
-      this.#alpnContexts.set(challenge, context);
     }
     return context;
   }
