@@ -12,6 +12,7 @@ import type { Etcd3 } from 'etcd3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BridgeProcess } from '../bridge/support/bridge-process.js';
 import { DemoContainers } from '../bridge/support/demo-containers.js';
+import { DATA_PLANES } from '../support/data-planes.js';
 import { EtcdServer } from '../support/etcd-server.js';
 import { Pebble } from '../support/pebble.js';
 import { freePort } from '../support/ports.js';
@@ -21,11 +22,17 @@ import { EdgeProcess } from './support/edge-process.js';
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
-const layout = new KeyLayout(`/wharf-acme-${process.pid}`);
 /** Short-lived certificates, so that renewal (a third of the lifetime left) comes within the test. */
 const VALIDITY_SECONDS = 30;
 
-describe('ACME against Pebble: certificates shared by every edge through etcd', () => {
+// The issuer lives in the controller and is the same whatever the plane: the whole flow runs on
+// the built-in plane; on HAProxy, what the plane itself does (HTTP-01 answers and redirects,
+// TLS-ALPN-01 through its TCP front, certificates swapped through the Runtime API).
+describe.each(
+  DATA_PLANES,
+)('ACME against Pebble on the %s plane: certificates shared by every edge through etcd', (dataplane) => {
+  const layout = new KeyLayout(`/wharf-acme-${process.pid}-${dataplane}`);
+  const controllerOnly = dataplane === 'builtin';
   let etcd: EtcdServer;
   let client: Etcd3;
   let pebble: Pebble;
@@ -40,6 +47,7 @@ describe('ACME against Pebble: certificates shared by every edge through etcd', 
   /** An edge on its own loopback address, on the ports Pebble validates. */
   const startEdge = async (address: string, env: Record<string, string> = {}) => {
     const edge = await EdgeProcess.start({
+      dataplane,
       etcd: etcd.endpoint,
       prefix: layout.prefix,
       host: address,
@@ -190,42 +198,45 @@ describe('ACME against Pebble: certificates shared by every edge through etcd', 
     expect((await client.getAll().prefix(`${layout.acme}challenges/`).keys()).length).toBe(0);
   });
 
-  it('a container labelled wharf.tls=auto, registered by a real bridge, is reachable over HTTPS', async () => {
-    const containers = new DemoContainers();
-    const name = `wharf-h15-acme-${process.pid}`;
-    const bridge = new BridgeProcess({
-      WHARF_ETCD: etcd.endpoint,
-      WHARF_PREFIX: layout.prefix,
-      WHARF_TARGET: name,
-      WHARF_NODE: 'acme-test',
-      WHARF_HOST_IP: '127.0.0.1',
-      WHARF_TTL: '3s',
-    });
-    try {
-      await startEdge('127.0.0.7', acmeEnv('http-01'));
-      await pebble.resolve('h5.test', '127.0.0.7');
-      await containers.start(name, {
-        labels: {
-          'wharf.service': 'labelled',
-          'wharf.http.host': 'h5.test',
-          'wharf.tls': 'auto',
-          'wharf.http.redirect': 'https',
-          'wharf.check': 'http:/health',
-          'wharf.check.interval': '300ms',
-        },
+  it.runIf(controllerOnly)(
+    'a container labelled wharf.tls=auto, registered by a real bridge, is reachable over HTTPS',
+    async () => {
+      const containers = new DemoContainers();
+      const name = `wharf-h15-acme-${process.pid}-${dataplane}`;
+      const bridge = new BridgeProcess({
+        WHARF_ETCD: etcd.endpoint,
+        WHARF_PREFIX: layout.prefix,
+        WHARF_TARGET: name,
+        WHARF_NODE: 'acme-test',
+        WHARF_HOST_IP: '127.0.0.1',
+        WHARF_TTL: '3s',
       });
-      await eventually(async () => {
-        const answer = await curlHttps('h5.test', '127.0.0.7');
-        expect(answer).toEqual({ status: 200, body: `hello from ${name}\n` });
-      }, 40_000);
-    } catch (error) {
-      console.log(bridge.dump().slice(-3_000));
-      throw error;
-    } finally {
-      await bridge.kill();
-      await containers.removeAll();
-    }
-  });
+      try {
+        await startEdge('127.0.0.7', acmeEnv('http-01'));
+        await pebble.resolve('h5.test', '127.0.0.7');
+        await containers.start(name, {
+          labels: {
+            'wharf.service': 'labelled',
+            'wharf.http.host': 'h5.test',
+            'wharf.tls': 'auto',
+            'wharf.http.redirect': 'https',
+            'wharf.check': 'http:/health',
+            'wharf.check.interval': '300ms',
+          },
+        });
+        await eventually(async () => {
+          const answer = await curlHttps('h5.test', '127.0.0.7');
+          expect(answer).toEqual({ status: 200, body: `hello from ${name}\n` });
+        }, 40_000);
+      } catch (error) {
+        console.log(bridge.dump().slice(-3_000));
+        throw error;
+      } finally {
+        await bridge.kill();
+        await containers.removeAll();
+      }
+    },
+  );
 
   it('TLS-ALPN-01: validated on the TLS port of the edge that did not order; keys sealed in etcd', async () => {
     const sealed = { WHARF_TLS_KEY_FILE: keyFile };
@@ -245,31 +256,34 @@ describe('ACME against Pebble: certificates shared by every edge through etcd', 
     expect(raw).not.toContain('PRIVATE KEY');
   });
 
-  it('an edge killed mid-order loses its lock with its lease; another edge finishes', async () => {
-    await pebble.resolve('h3.test', '127.0.0.5');
-    const watcher = await client.watch().prefix(`${layout.acme}challenges/`).create();
-    const first = await startEdge('127.0.0.4', acmeEnv('http-01'));
-    const challengePut = new Promise<void>((resolve) => watcher.on('put', () => resolve()));
-    await putEndpoint(client, layout, 'web3', 'n1:web-3:80', backend.port, {
-      routes: [{ host: 'h3.test', pathPrefix: '/', tls: 'auto' }],
-    });
-    // Mid-order: the challenge is placed, the CA not yet told to validate it.
-    await challengePut;
-    await first.kill();
-    await watcher.cancel();
-    const lockKey = layout.acmeKey('locks', 'h3.test');
-    expect(await client.get(lockKey).string()).not.toBeNull();
-    const second = await startEdge('127.0.0.5', acmeEnv('http-01'));
-    await eventually(
-      async () => expect(await curlHttps('h3.test', '127.0.0.5')).toMatchObject({ status: 200 }),
-      30_000,
-    );
-    expect(await statusRecord('h3.test')).toMatchObject({
-      failures: 0,
-      holder: expect.stringContaining(`:${second.child.pid}`),
-    });
-    expect(await client.get(lockKey).string()).toBeNull();
-  });
+  it.runIf(controllerOnly)(
+    'an edge killed mid-order loses its lock with its lease; another edge finishes',
+    async () => {
+      await pebble.resolve('h3.test', '127.0.0.5');
+      const watcher = await client.watch().prefix(`${layout.acme}challenges/`).create();
+      const first = await startEdge('127.0.0.4', acmeEnv('http-01'));
+      const challengePut = new Promise<void>((resolve) => watcher.on('put', () => resolve()));
+      await putEndpoint(client, layout, 'web3', 'n1:web-3:80', backend.port, {
+        routes: [{ host: 'h3.test', pathPrefix: '/', tls: 'auto' }],
+      });
+      // Mid-order: the challenge is placed, the CA not yet told to validate it.
+      await challengePut;
+      await first.kill();
+      await watcher.cancel();
+      const lockKey = layout.acmeKey('locks', 'h3.test');
+      expect(await client.get(lockKey).string()).not.toBeNull();
+      const second = await startEdge('127.0.0.5', acmeEnv('http-01'));
+      await eventually(
+        async () => expect(await curlHttps('h3.test', '127.0.0.5')).toMatchObject({ status: 200 }),
+        30_000,
+      );
+      expect(await statusRecord('h3.test')).toMatchObject({
+        failures: 0,
+        holder: expect.stringContaining(`:${second.child.pid}`),
+      });
+      expect(await client.get(lockKey).string()).toBeNull();
+    },
+  );
 
   it('renews a short-lived certificate before it expires, with no failed request', async () => {
     const edge = await startEdge('127.0.0.6', acmeEnv('http-01'));
@@ -280,6 +294,9 @@ describe('ACME against Pebble: certificates shared by every edge through etcd', 
     await eventually(async () => expect(await certificateRecord('h4.test')).toBeDefined(), 30_000);
     const first = await certificateRecord('h4.test');
     const seen = new Set<string>();
+    // Renewal is what is measured: from the moment the edge serves the first certificate (the
+    // HAProxy plane takes it a few milliseconds after the record, through its Runtime API).
+    await eventually(async () => seen.add(await servedFingerprint('h4.test', '127.0.0.6')));
     let ok = 0;
     const failures: string[] = [];
     // A new TLS connection per request, so the swap is seen by handshakes as it happens.

@@ -40,6 +40,7 @@ describe('the HAProxy data plane, driven live', () => {
       WHARF_PREFIX: layout.prefix,
       WHARF_DATAPLANE: 'haproxy',
       WHARF_LISTEN: `127.0.0.1:${await freePort()}`,
+      WHARF_TLS_LISTEN: `127.0.0.1:${await freePort()}`,
       WHARF_ADMIN_LISTEN: '127.0.0.1:0',
       WHARF_ROUTE_GRACE: '0',
       WHARF_SHUTDOWN_GRACE: '5s',
@@ -139,6 +140,9 @@ describe('the HAProxy data plane, driven live', () => {
     expect(config).toMatch(/server n1:steady:80 127\.0\.0\.1:\d+ weight 1 check /);
     // The draining endpoint: in the file, but out of rotation.
     expect(config).toMatch(/server n1:live-a:80 127\.0\.0\.1:\d+ .* disabled$/m);
+    // No certificate yet: the crt-list holds the bind's default, a placeholder.
+    const crtList = await readFile(join(directory, 'crt-list.txt'), 'utf8');
+    expect(crtList).toBe(`${join(directory, 'certs', 'default.pem')} wharf-default.invalid\n`);
   });
 
   it('restarts HAProxy from its files when it dies, and routes again', async () => {

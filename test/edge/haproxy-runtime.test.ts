@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import {
 } from '../../packages/edge/src/dataplane/haproxy/haproxy-config.js';
 import { HaproxyProcess } from '../../packages/edge/src/dataplane/haproxy/haproxy-process.js';
 import { freePort } from '../support/ports.js';
+import { createTestCertificateAuthority } from '../support/tls.js';
 import { eventually } from '../support/wait.js';
 
 // The HAProxy pieces against a real HAProxy (Debian's 2.6): what the renderer writes, the
@@ -24,10 +25,18 @@ const LUA = fileURLToPath(new URL('../../packages/edge/haproxy/wharf.lua', impor
 async function writeRuntimeFiles(directory: string, input: HaproxyConfigInput): Promise<string> {
   const config = join(directory, RUNTIME_FILES.config);
   await writeFile(config, renderHaproxyConfig(input));
-  for (const name of ['hosts', 'wildcards', 'routes', 'slots', 'held'] as const) {
+  const files = ['hosts', 'wildcards', 'routes', 'slots', 'held', 'redirect', 'hsts'] as const;
+  const tlsFiles = ['sni', 'sniWildcards', 'challenges', 'crtList'] as const;
+  for (const name of [...files, ...tlsFiles]) {
     await writeFile(join(directory, RUNTIME_FILES[name]), '');
   }
-  await writeFile(join(directory, RUNTIME_FILES.state), renderMapFile([['open', '1']]));
+  await writeFile(
+    join(directory, RUNTIME_FILES.state),
+    renderMapFile([
+      ['open', '1'],
+      ['tls_default', '0'],
+    ]),
+  );
   return config;
 }
 
@@ -66,7 +75,7 @@ describe('HAProxy configuration, Runtime API and supervisor against a real HAPro
     await rm(directory, { recursive: true, force: true });
   });
 
-  it('renders configurations haproxy -c accepts: IPv6, trusted proxies, backups, drained servers, access log', async () => {
+  it('renders configurations haproxy -c accepts: IPv6, trusted proxies, backups, drained servers, access log, TLS', async () => {
     const config = await writeRuntimeFiles(
       directory,
       input(directory, await freePort(), {
@@ -74,6 +83,8 @@ describe('HAProxy configuration, Runtime API and supervisor against a real HAPro
         threads: 2,
         trustedProxies: ['10.0.0.0/8', '::1/128'],
         accessLog: true,
+        // An empty crt-list: certificates arrive through the Runtime API.
+        tls: { listen: { host: '::1', port: await freePort() }, alpnResponderPort: 1, redirectPort: 8443 },
         slots: [
           {
             name: 'p0',
@@ -111,8 +122,18 @@ describe('HAProxy configuration, Runtime API and supervisor against a real HAPro
         ],
       }),
     );
-    const { stdout, stderr } = await promisify(execFile)('haproxy', ['-c', '-f', config]);
-    expect(`${stdout}${stderr}`).toMatch(/Configuration file is valid/);
+    // The crt-list always starts with the bind's default certificate (HaproxyTls).
+    const authority = createTestCertificateAuthority();
+    try {
+      const issued = authority.issue('default', ['edge.test']);
+      const pem = join(directory, 'default.pem');
+      await writeFile(pem, `${await readFile(issued.cert, 'utf8')}${await readFile(issued.key, 'utf8')}`);
+      await writeFile(join(directory, RUNTIME_FILES.crtList), `${pem} wharf-default.invalid\n`);
+      const { stdout, stderr } = await promisify(execFile)('haproxy', ['-c', '-f', config]);
+      expect(`${stdout}${stderr}`).toMatch(/Configuration file is valid/);
+    } finally {
+      authority.close();
+    }
   });
 
   it('runs commands in batches longer than a request line, payloads, and reloads and stops gracefully', async () => {

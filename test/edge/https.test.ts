@@ -16,6 +16,7 @@ import { createEtcdClient, KeyLayout } from '@wharf/core';
 import type { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { DATA_PLANES } from '../support/data-planes.js';
 import { EtcdServer } from '../support/etcd-server.js';
 import { createTestCertificateAuthority, type TestCertificateAuthority } from '../support/tls.js';
 import { eventually } from '../support/wait.js';
@@ -23,7 +24,6 @@ import { get, putEndpoint, TestBackend } from './support/backends.js';
 import { EdgeProcess } from './support/edge-process.js';
 
 const run = promisify(execFile);
-const layout = new KeyLayout(`/wharf-edge-https-${process.pid}`);
 
 interface HttpsAnswer {
   readonly status: number;
@@ -32,7 +32,10 @@ interface HttpsAnswer {
   readonly certificate: PeerCertificate;
 }
 
-describe('wharf-edge HTTPS (certificate files, SNI, HTTP/2, hostile TLS)', () => {
+describe.each(
+  DATA_PLANES,
+)('wharf-edge HTTPS on the %s plane (certificate files, SNI, HTTP/2, hostile TLS)', (dataplane) => {
+  const layout = new KeyLayout(`/wharf-edge-https-${process.pid}-${dataplane}`);
   let etcd: EtcdServer;
   let client: Etcd3;
   let edge: EdgeProcess;
@@ -104,6 +107,7 @@ describe('wharf-edge HTTPS (certificate files, SNI, HTTP/2, hostile TLS)', () =>
     client = createEtcdClient({ endpoints: [etcd.endpoint] });
     backend = await TestBackend.start('b1');
     edge = await EdgeProcess.start({
+      dataplane,
       etcd: etcd.endpoint,
       prefix: layout.prefix,
       tls: true,
@@ -286,6 +290,8 @@ describe('wharf-edge HTTPS (certificate files, SNI, HTTP/2, hostile TLS)', () =>
     expect(metrics).toMatch(
       /wharf_tls_certificate_expiry_seconds\{name="web",origin="file",source="file"\} \d+/,
     );
+    // HAProxy took the new and the changed certificate through its Runtime API: no reload.
+    if (dataplane === 'haproxy') expect(metrics).toMatch(/^wharf_edge_haproxy_reloads_total 0$/m);
   });
 });
 

@@ -1,6 +1,8 @@
 import { METHODS } from 'node:http';
 import { join } from 'node:path';
 import type { ListenAddress } from '../../edge-config.js';
+import { HTTP_CHALLENGE_PATH } from '../../tls/challenge-set.js';
+import { PLAIN_HTTP_ON_TLS_MESSAGE, TLS_PROTOCOL_OPTIONS } from '../../tls/tls-protocol-options.js';
 import { RETRY_AFTER_SECONDS } from '../builtin/error-response.js';
 
 /** One endpoint as a server line of a pool's backend. */
@@ -68,6 +70,16 @@ export interface HaproxyConfigInput {
   /** Request ids are `<prefix>-<counter>`; a fresh prefix per rendering keeps them unique across reloads. */
   readonly requestIdPrefix: string;
   readonly slots: readonly HaproxySlot[];
+  /** The HTTPS listener, when on (`WHARF_TLS_LISTEN`). */
+  readonly tls?: HaproxyTlsInput | undefined;
+}
+
+export interface HaproxyTlsInput {
+  readonly listen: ListenAddress;
+  /** The edge's TLS-ALPN-01 responder on loopback. */
+  readonly alpnResponderPort: number;
+  /** The port clients reach HTTPS on, for 308 redirects (443: left out of the URL). */
+  readonly redirectPort: number;
 }
 
 /** Files and sockets in the runtime directory. */
@@ -85,6 +97,24 @@ export const RUNTIME_FILES = Object.freeze({
   state: 'state.map',
   /** `<slot> <epoch ms>`: the route in the slot lost its last serving endpoint and is held until then. */
   held: 'held.map',
+  /** Slots whose route redirects plain HTTP to HTTPS (`<slot> 1`). */
+  redirect: 'redirect.map',
+  /** Slots whose route sends HSTS over HTTPS (`<slot> <max-age>`). */
+  hsts: 'hsts.map',
+  /** Certificates served by SNI, with the names each is chosen for. */
+  crtList: 'crt-list.txt',
+  /** The certificate files the crt-list names. */
+  certificates: 'certs',
+  /** Names a certificate covers exactly (`<name> 1`); others are refused unless a default is set. */
+  sni: 'sni.map',
+  /** Suffixes wildcard certificates cover (`example.com 1` for `*.example.com`). */
+  sniWildcards: 'sni-wildcards.map',
+  /** ACME HTTP-01: `<token> <key authorization>`. */
+  challenges: 'challenges.map',
+  /** Where the TLS front hands ClientHellos on to the HTTPS bind (with the client's address). */
+  tls: 'tls.sock',
+  /** Where plain HTTP sent to the TLS port is answered 400. */
+  plainOnTls: 'plain-on-tls.sock',
   api: 'api.sock',
   master: 'master.sock',
   /** Where a stopping worker passes the requests it still holds to its successor. */
@@ -161,9 +191,11 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
   const map = (name: keyof typeof RUNTIME_FILES) => file(RUNTIME_FILES[name]);
   const seconds = (ms: number) => `${Math.max(1, Math.ceil(ms))}ms`;
   const trusted = input.trustedProxies.length > 0 ? `src ${input.trustedProxies.join(' ')}` : 'always_false';
-  const listen = input.listen.host.includes(':')
-    ? `[${input.listen.host}]:${input.listen.port}`
-    : `${input.listen.host}:${input.listen.port}`;
+  const address = (listen: ListenAddress) =>
+    listen.host.includes(':') ? `[${listen.host}]:${listen.port}` : `${listen.host}:${listen.port}`;
+  const listen = address(input.listen);
+  const tls = input.tls;
+  const challengeToken = `path,field(4,/),map(${map('challenges')})`;
   const lines: string[] = [
     '# Rendered by wharf-edge; rewritten on every change. Do not edit.',
     'global',
@@ -180,7 +212,6 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '',
     'defaults',
     '  mode http',
-    ...(input.accessLog ? ['  log global', `  log-format "${ACCESS_LOG_FORMAT}"`] : []),
     `  timeout connect ${seconds(input.upstreamTimeoutMs)}`,
     `  timeout server ${seconds(input.upstreamTimeoutMs)}`,
     `  timeout queue ${seconds(input.upstreamTimeoutMs)}`,
@@ -213,8 +244,16 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     `  http-error status 504 ${ERROR} lf-string "504 Gateway Timeout: upstream of %[var(txn.slot),map(${map('slots')})] did not answer in time (request id %[unique-id])\\n"`,
     '',
     'frontend wharf',
+    // Here, not in defaults: the TLS port's TCP front has no HTTP fields to log.
+    ...(input.accessLog ? ['  log global', `  log-format "${ACCESS_LOG_FORMAT}"`] : []),
     `  bind ${listen}`,
     `  bind unix@${file(RUNTIME_FILES.handover)} accept-proxy mode 600`,
+    ...(tls
+      ? [
+          `  bind unix@${file(RUNTIME_FILES.tls)} accept-proxy mode 600 ssl crt-list ${file(RUNTIME_FILES.crtList)} ` +
+            `alpn h2,http/1.1 ssl-min-ver TLSv1.2 ciphers ${TLS_PROTOCOL_OPTIONS.ciphers} curves ${TLS_PROTOCOL_OPTIONS.ecdhCurve}`,
+        ]
+      : []),
     `  acl wharf_open str(open),map(${map('state')}) -m str 1`,
     `  acl wharf_trusted ${trusted}`,
     `  acl wharf_websocket req.hdr(upgrade) -i websocket`,
@@ -253,7 +292,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '  http-request del-header x-real-ip unless wharf_trusted',
     '  http-request set-header x-forwarded-for %[src] unless wharf_trusted',
     '  http-request add-header x-forwarded-for %[src] if wharf_trusted',
-    '  http-request set-header x-forwarded-proto http unless wharf_trusted { req.hdr(x-forwarded-proto) -m found }',
+    '  http-request set-header x-forwarded-proto %[ssl_fc,iif(https,http)] unless wharf_trusted { req.hdr(x-forwarded-proto) -m found }',
     '  http-request set-header x-forwarded-host %[req.fhdr(host)] unless wharf_trusted { req.fhdr(x-forwarded-host) -m found }',
     '  http-request set-header x-request-id %[unique-id] unless wharf_trusted { req.fhdr(x-request-id) -m found }',
     // A request with a body is sent to another endpoint only when its connection never came up.
@@ -263,6 +302,15 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     `  http-request set-var(txn.route_host) var(txn.host),map_end(${map('wildcards')}) if { var(txn.host) -m found } !{ var(txn.route_host) -m found }`,
     '  http-request set-var-fmt(txn.route_key) %[var(txn.route_host)]%[path]/ if { var(txn.route_host) -m found }',
     `  http-request set-var(txn.slot) var(txn.route_key),map_beg(${map('routes')}) if { var(txn.route_key) -m found }`,
+    // ACME HTTP-01 validations, answered by every edge from the challenges in etcd; unknown
+    // tokens are routed like any request, and never redirected to HTTPS.
+    `  http-request return status 200 content-type application/octet-stream hdr cache-control no-store lf-string "%[${challengeToken}]" if { path_beg ${HTTP_CHALLENGE_PATH} } { ${challengeToken} -m found }`,
+    ...(tls
+      ? [
+          `  http-request redirect location https://%[var(txn.host)]${tls.redirectPort === 443 ? '' : `:${tls.redirectPort}`}%[pathq] code 308 ` +
+            `if !{ ssl_fc } { var(txn.slot),map(${map('redirect')}) -m found } !{ path_beg ${HTTP_CHALLENGE_PATH} }`,
+        ]
+      : []),
     // Before any rule changes the response: the size of the head the server sent.
     ...(input.accessLog ? ['  http-response set-var(txn.log_head) res.hdrs,length'] : []),
     '  http-response lua.wharf_response_connection_names if { res.fhdr(connection) -m found } ' +
@@ -276,6 +324,8 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '  http-response set-var(txn.wharf_upstream) bool(true)',
     '  http-after-response set-status 502 if { status 503 } !{ var(txn.wharf_upstream) -m found } !{ var(txn.wharf_answer) -m found }',
     '  http-after-response set-header x-request-id %[unique-id]',
+    // HSTS only over HTTPS (RFC 6797 §7.2).
+    `  http-after-response set-header strict-transport-security max-age=%[var(txn.slot),map(${map('hsts')})] if { ssl_fc } { var(txn.slot),map(${map('hsts')}) -m found }`,
     // The access log counts body bytes: the length the response declares, else what the server
     // sent (`%B`, head included) minus the head it sent.
     ...(input.accessLog ? ['  http-after-response set-var(txn.log_length) res.hdr(content-length)'] : []),
@@ -290,7 +340,8 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '  use_backend wharf_transfer_encoding if { req.fhdr(transfer-encoding) -m found } !{ req.fhdr(transfer-encoding) -m reg -i ^[[:space:]]*chunked[[:space:]]*$ }',
     '  use_backend wharf_connect if METH_CONNECT',
     '  use_backend wharf_method unless wharf_known_method',
-    '  use_backend wharf_target unless { url_beg / }',
+    // HTTP/2 requests carry scheme and authority in HAProxy's URL; their path starts with `/`.
+    '  use_backend wharf_target unless { url_beg / } or { fc_http_major 2 }',
     '  use_backend wharf_host unless { var(txn.host) -m found }',
     '  use_backend %[var(txn.slot)] if { var(txn.slot) -m found }',
     '  default_backend wharf_no_route',
@@ -323,10 +374,11 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
       'Not Implemented: Transfer-Encoding other than "chunked" is not supported',
       CLOSE,
     ),
-    ...answer('wharf_no_route', 404, 'Not Found: no route for %[var(txn.host)]%[url,bytes(0,200)]'),
+    ...answer('wharf_no_route', 404, 'Not Found: no route for %[var(txn.host)]%[pathq,bytes(0,200)]'),
     'backend wharf_handover',
     `  server handover unix@${file(RUNTIME_FILES.handover)} send-proxy-v2`,
     '',
+    ...(tls ? tlsFront(tls, address(tls.listen), file, map, input.headersTimeoutMs) : []),
   ];
   for (const slot of input.slots) {
     lines.push(`backend ${slot.name}`, '  balance roundrobin', '  option allbackups');
@@ -346,6 +398,64 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     lines.push('');
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The TLS port: a TCP front reads each connection's ClientHello before TLS starts (as the
+ * built-in plane does). ACME TLS-ALPN-01 validations (`acme-tls/1`) go to the edge's responder;
+ * plain HTTP is answered 400 in clear text; a name no certificate covers is refused (the
+ * handshake fails) unless a default certificate is set; anything else that is not a
+ * ClientHello within the header timeout is closed. The rest goes, with the client's address
+ * (PROXY protocol), to the HTTPS bind of the main frontend.
+ */
+function tlsFront(
+  tls: HaproxyTlsInput,
+  listen: string,
+  file: (name: string) => string,
+  map: (name: keyof typeof RUNTIME_FILES) => string,
+  headersTimeoutMs: number,
+): string[] {
+  return [
+    'frontend wharf_tls',
+    '  mode tcp',
+    '  no log',
+    `  bind ${listen}`,
+    `  tcp-request inspect-delay ${Math.max(1, Math.ceil(headersTimeoutMs))}ms`,
+    '  acl wharf_hello req.ssl_hello_type 1',
+    '  acl wharf_acme req.ssl_alpn acme-tls/1',
+    `  acl wharf_sni_known req.ssl_sni,lower,map_str(${map('sni')}) -m found`,
+    `  acl wharf_sni_wildcard req.ssl_sni,lower,regsub(^[^.]+[.],),map_str(${map('sniWildcards')}) -m found`,
+    `  acl wharf_tls_default str(tls_default),map(${map('state')}) -m str 1`,
+    '  tcp-request content accept if HTTP',
+    '  tcp-request content reject unless wharf_hello',
+    '  tcp-request content reject unless wharf_acme or wharf_sni_known or wharf_sni_wildcard or wharf_tls_default',
+    '  tcp-request content accept',
+    '  use_backend wharf_plain_on_tls if HTTP',
+    '  use_backend wharf_acme_alpn if wharf_acme',
+    '  default_backend wharf_tls_terminate',
+    '',
+    'backend wharf_tls_terminate',
+    '  mode tcp',
+    '  no log',
+    `  server tls unix@${file(RUNTIME_FILES.tls)} send-proxy-v2`,
+    '',
+    'backend wharf_acme_alpn',
+    '  mode tcp',
+    '  no log',
+    `  server responder 127.0.0.1:${tls.alpnResponderPort}`,
+    '',
+    'backend wharf_plain_on_tls',
+    '  mode tcp',
+    '  no log',
+    `  server plain unix@${file(RUNTIME_FILES.plainOnTls)} send-proxy-v2`,
+    '',
+    'frontend wharf_plain_on_tls',
+    '  mode http',
+    '  no log',
+    `  bind unix@${file(RUNTIME_FILES.plainOnTls)} accept-proxy mode 600`,
+    `  http-request return status 400 ${TEXT} ${CLOSE} string "${PLAIN_HTTP_ON_TLS_MESSAGE}\\r\\n"`,
+    '',
+  ];
 }
 
 function answer(backend: string, status: number, text: string, extra = ''): string[] {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,7 +11,8 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { EdgeConfig } from '../../edge-config.js';
 import { RouteTable } from '../../routing/route-table.js';
 import type { RouteTableResult } from '../../routing/route-table-builder.js';
-import type { TlsState } from '../../tls/tls-state.js';
+import { createAlpnChallengeServer } from '../../tls/alpn-challenge-server.js';
+import { EMPTY_TLS_STATE, type TlsState } from '../../tls/tls-state.js';
 import type { AccessLog } from '../access-log.js';
 import type { BackendStatus, DataPlane, DataPlaneStats } from '../data-plane.js';
 import { BackendResolver } from './backend-resolver.js';
@@ -22,6 +23,7 @@ import { HaproxyRuntimeError } from './haproxy-errors.js';
 import { HaproxyProcess } from './haproxy-process.js';
 import { HaproxyReconciler, type RuntimeStep } from './haproxy-reconciler.js';
 import { backendStates, HaproxyCounters, parseShowStat } from './haproxy-stats.js';
+import { HaproxyTls } from './haproxy-tls.js';
 
 const LUA_FILE = fileURLToPath(new URL('../../../haproxy/wharf.lua', import.meta.url));
 
@@ -62,6 +64,7 @@ export class HaproxyDataPlane implements DataPlane {
   readonly #logger: Logger;
   readonly #slotBlock: number | undefined;
   readonly #counters = new HaproxyCounters();
+  readonly #handshakeFailures = new HandshakeFailureCounts();
   readonly #resolver: BackendResolver;
   #table: RouteTable = RouteTable.EMPTY;
   readonly #pendingHosts = new Set<string>();
@@ -78,6 +81,12 @@ export class HaproxyDataPlane implements DataPlane {
   #started = false;
   #commands = 0;
   #lastBackends: readonly BackendStatus[] = [];
+  #tlsState: TlsState = EMPTY_TLS_STATE;
+  /** A TLS state arrived that HAProxy does not have yet. */
+  #tlsPending = false;
+  /** Certificates, SNI names and HTTP-01 challenges, when the TLS listener is on. */
+  #tls: HaproxyTls | undefined;
+  #alpnResponderPort = 0;
 
   constructor(options: HaproxyDataPlaneOptions) {
     this.#config = options.config;
@@ -117,8 +126,10 @@ export class HaproxyDataPlane implements DataPlane {
     this.#wake?.();
   }
 
-  applyTls(_state: TlsState): void {
-    // Not served yet: createDataPlane refuses an HAProxy edge with certificates configured.
+  applyTls(state: TlsState): void {
+    this.#tlsState = state;
+    this.#tlsPending = true;
+    this.#wake?.();
   }
 
   open(): void {
@@ -143,6 +154,8 @@ export class HaproxyDataPlane implements DataPlane {
         routes: file('routes'),
         slots: file('slots'),
         held: file('held'),
+        redirect: file('redirect'),
+        hsts: file('hsts'),
       },
       ejectionMs: this.#config.ejectionMs,
       resolve: (address) => this.#resolver.resolve(address),
@@ -150,6 +163,27 @@ export class HaproxyDataPlane implements DataPlane {
       zone: this.#config.zone,
       logger: this.#logger,
     });
+    // The TLS port's ACME TLS-ALPN-01 validations are answered by the edge itself, on loopback.
+    const alpnResponder =
+      this.#config.tls.listen === undefined
+        ? undefined
+        : createAlpnChallengeServer({ challenges: () => this.#tlsState.challenges });
+    if (alpnResponder !== undefined) {
+      await mkdir(file('certificates'), { mode: 0o700 });
+      this.#tls = await HaproxyTls.create({
+        certificates: file('certificates'),
+        crtList: file('crtList'),
+        sniMap: file('sni'),
+        sniWildcardMap: file('sniWildcards'),
+        challengeMap: file('challenges'),
+        stateMap: file('state'),
+      });
+      await new Promise<void>((resolve, reject) => {
+        alpnResponder.once('error', reject);
+        alpnResponder.listen({ host: '127.0.0.1', port: 0 }, () => resolve());
+      });
+      this.#alpnResponderPort = (alpnResponder.address() as AddressInfo).port;
+    }
     const process = new HaproxyProcess({
       binary,
       directory,
@@ -181,6 +215,9 @@ export class HaproxyDataPlane implements DataPlane {
             haproxy: binary.version,
             pid: process.pid,
             address: `${this.#config.listen.host}:${this.#config.listen.port}`,
+            ...(this.#config.tls.listen
+              ? { tlsAddress: `${this.#config.tls.listen.host}:${this.#config.tls.listen.port}` }
+              : {}),
           },
           'edge listening',
         );
@@ -197,6 +234,7 @@ export class HaproxyDataPlane implements DataPlane {
       stopLoop.abort();
       this.#process = undefined;
       this.#accessLog?.close();
+      alpnResponder?.close();
       await rm(directory, { recursive: true, force: true });
     }
   }
@@ -242,6 +280,17 @@ export class HaproxyDataPlane implements DataPlane {
         this.inc(plane.#commands);
       },
     });
+    new Counter({
+      name: 'wharf_tls_handshake_failures_total',
+      help: 'TLS connections refused before a request: PLAIN_HTTP (answered 400), REFUSED (no certificate for the SNI, not a ClientHello in time).',
+      labelNames: ['reason'],
+      registers: [registry],
+      async collect() {
+        await plane.#collect().catch(() => {});
+        this.reset();
+        for (const [reason, count] of plane.#handshakeFailures.totals()) this.inc({ reason }, count);
+      },
+    });
     new Gauge({
       name: 'wharf_edge_haproxy_slots',
       help: 'Backend slots in the HAProxy configuration, by use.',
@@ -268,6 +317,9 @@ export class HaproxyDataPlane implements DataPlane {
     const reconciler = this.#reconciler!;
     await this.#planPending();
     reconciler.reloaded();
+    // HAProxy starts from the files: what the TLS plan would send is in them.
+    this.#tls?.plan(this.#tlsState);
+    this.#tlsPending = false;
     this.#openApplied = this.#open;
     this.#resync = false;
     await this.#writeFiles();
@@ -287,6 +339,8 @@ export class HaproxyDataPlane implements DataPlane {
           await this.#locked(() => this.#reload('resynchronising after a failed apply'));
         } else if (this.#pendingHosts.size > 0 || this.#open !== this.#openApplied) {
           await this.#locked(() => this.#applyPending());
+        } else if (this.#tlsPending) {
+          await this.#locked(() => this.#applyTls());
         }
         if (now >= nextDelete && (this.#reconciler?.pendingDeletes().length ?? 0) > 0) {
           nextDelete = now + DELETE_INTERVAL_MS;
@@ -296,7 +350,8 @@ export class HaproxyDataPlane implements DataPlane {
         this.#logger.error({ err: error }, 'applying changes to haproxy failed; retrying');
         await sleep(200, undefined, { signal }).catch(() => {});
       }
-      if (this.#resync || this.#pendingHosts.size > 0 || this.#open !== this.#openApplied) continue;
+      if (this.#resync || this.#pendingHosts.size > 0 || this.#open !== this.#openApplied || this.#tlsPending)
+        continue;
       const pendingDeletes = (this.#reconciler?.pendingDeletes().length ?? 0) > 0;
       const waitMs = Math.max(0, Math.min(nextResolve, pendingDeletes ? nextDelete : Infinity) - Date.now());
       await new Promise<void>((resolve) => {
@@ -363,6 +418,26 @@ export class HaproxyDataPlane implements DataPlane {
     }
   }
 
+  /** Certificates and challenges through the Runtime API, never a reload; then the files. */
+  async #applyTls(): Promise<void> {
+    this.#tlsPending = false;
+    const tls = this.#tls;
+    if (tls === undefined || this.#process === undefined) return;
+    const steps = tls.plan(this.#tlsState);
+    try {
+      await this.#execute(steps);
+      await this.#writeFiles();
+    } catch (error) {
+      this.#resync = true;
+      if (error instanceof HaproxyRuntimeError) {
+        this.#logger.warn({ err: error }, 'a TLS runtime command failed; reloading haproxy from the files');
+        return;
+      }
+      throw error;
+    }
+    if (steps.length > 0) this.#logger.debug({ steps: steps.length }, 'haproxy TLS updated');
+  }
+
   async #reload(reason: string): Promise<void> {
     const process = this.#process!;
     // Read the old worker's counters one last time: the new one starts from zero.
@@ -399,6 +474,13 @@ export class HaproxyDataPlane implements DataPlane {
         continue;
       }
       await flush();
+      if (step.kind === 'payload') {
+        this.#commands += 1;
+        const output = await api.executeWithPayload(step.command, step.payload);
+        if (!succeeded(step.command, output.trim()))
+          throw new HaproxyRuntimeError(`haproxy answered ${JSON.stringify(output.trim())}`, step.command);
+        continue;
+      }
       // A whole map swapped atomically: a new version is filled, then committed.
       const prepared = await api.run(`prepare map ${step.map}`);
       const version = /New version created: (\d+)/.exec(prepared)?.[1];
@@ -461,6 +543,7 @@ export class HaproxyDataPlane implements DataPlane {
     const generation = this.#generation;
     const rows = parseShowStat(await process.api.run('show stat'));
     this.#counters.update(rows, reconciler.slotRoutes(), generation);
+    this.#handshakeFailures.update(rows, generation);
     this.#lastBackends = backendStates(
       rows,
       reconciler.serverBackends(),
@@ -488,7 +571,23 @@ export class HaproxyDataPlane implements DataPlane {
       accessLog: this.#accessLog !== undefined,
       requestIdPrefix: randomBytes(4).toString('hex'),
       slots: snapshot.slots,
+      tls:
+        this.#config.tls.listen === undefined
+          ? undefined
+          : {
+              listen: this.#config.tls.listen,
+              alpnResponderPort: this.#alpnResponderPort,
+              redirectPort: this.#config.tls.redirectPort,
+            },
     });
+    const tls = this.#tls?.files();
+    if (tls !== undefined) {
+      // Certificate files before the list that names them; files no longer named go.
+      const directory = this.#file('certificates');
+      await Promise.all([...tls.certificates].map(([path, pem]) => atomicWrite(path, pem)));
+      for (const name of await readdir(directory))
+        if (!tls.certificates.has(join(directory, name))) await rm(join(directory, name), { force: true });
+    }
     await Promise.all([
       atomicWrite(this.#file('config'), config),
       atomicWrite(this.#file('hosts'), renderMapFile(snapshot.hosts)),
@@ -496,7 +595,19 @@ export class HaproxyDataPlane implements DataPlane {
       atomicWrite(this.#file('routes'), renderMapFile(snapshot.routes)),
       atomicWrite(this.#file('slots'), renderMapFile(snapshot.slotRoutes)),
       atomicWrite(this.#file('held'), renderMapFile(snapshot.held)),
-      atomicWrite(this.#file('state'), renderMapFile([['open', this.#openApplied ? '1' : '0']])),
+      atomicWrite(this.#file('redirect'), renderMapFile(snapshot.redirect)),
+      atomicWrite(this.#file('hsts'), renderMapFile(snapshot.hsts)),
+      atomicWrite(this.#file('crtList'), tls?.crtList ?? ''),
+      atomicWrite(this.#file('sni'), renderMapFile(tls?.sni ?? [])),
+      atomicWrite(this.#file('sniWildcards'), renderMapFile(tls?.sniWildcards ?? [])),
+      atomicWrite(this.#file('challenges'), renderMapFile(tls?.challenges ?? [])),
+      atomicWrite(
+        this.#file('state'),
+        renderMapFile([
+          ['open', this.#openApplied ? '1' : '0'],
+          ['tls_default', this.#tls?.hasDefault ? '1' : '0'],
+        ]),
+      ),
     ]);
   }
 
@@ -515,6 +626,13 @@ export class HaproxyDataPlane implements DataPlane {
 function succeeded(command: string, output: string): boolean {
   if (output === '') return true;
   if (command.startsWith('add server ')) return /^New server registered/.test(output);
+  // The SSL commands report success in words (on the last line when they say more).
+  const said = output.trim();
+  if (command.startsWith('new ssl cert ')) return said.startsWith('New empty certificate store');
+  if (command.startsWith('set ssl cert ')) return /^Transaction (created|updated)/.test(said);
+  if (command.startsWith('del ssl cert ')) return said.endsWith('deleted!');
+  if (command.startsWith('del ssl crt-list ')) return said.includes('deleted in crtlist');
+  if (/^(commit ssl cert|add ssl crt-list) /.test(command)) return said.endsWith('Success!');
   if (command.startsWith('set server ') && command.includes(' addr '))
     return /changed from|no need to change/i.test(output);
   return false;
@@ -563,4 +681,37 @@ async function atomicWrite(path: string, text: string): Promise<void> {
   const temporary = `${path}.tmp`;
   await writeFile(temporary, text, { mode: 0o600 });
   await rename(temporary, path);
+}
+
+/**
+ * TLS connections the TLS front refused, by reason, from `show stat` (the TCP front's denied
+ * connections, the plain-HTTP answerer's sessions). HAProxy's counters start over with each
+ * worker: what earlier workers counted is kept as a base.
+ */
+class HandshakeFailureCounts {
+  #generation = -1;
+  readonly #base = new Map<string, number>();
+  readonly #current = new Map<string, number>();
+
+  update(rows: readonly Record<string, string>[], generation: number): void {
+    if (generation !== this.#generation) {
+      for (const [reason, count] of this.#current)
+        this.#base.set(reason, (this.#base.get(reason) ?? 0) + count);
+      this.#current.clear();
+      this.#generation = generation;
+    }
+    for (const row of rows) {
+      if (row.svname !== 'FRONTEND') continue;
+      const count = (name: string) => Number(row[name] ?? 0) || 0;
+      if (row.pxname === 'wharf_plain_on_tls') this.#current.set('PLAIN_HTTP', count('stot'));
+      if (row.pxname === 'wharf_tls')
+        this.#current.set('REFUSED', count('dreq') + count('dcon') + count('dses'));
+    }
+  }
+
+  totals(): Map<string, number> {
+    const totals = new Map(this.#base);
+    for (const [reason, count] of this.#current) totals.set(reason, (totals.get(reason) ?? 0) + count);
+    return totals;
+  }
 }

@@ -2,9 +2,17 @@ import type { EndpointRecord, RegistryChange } from '@wharf/core';
 import { describe, expect, it } from 'vitest';
 import { validEndpoint } from '../../../../../test/support/record-fuzzer.js';
 import { RouteTableBuilder } from '../../routing/route-table-builder.js';
-import { HaproxyReconciler, type RuntimeStep } from './haproxy-reconciler.js';
+import { describeRuntimeStep, HaproxyReconciler, type RuntimeStep } from './haproxy-reconciler.js';
 
-const maps = { hosts: 'h.map', wildcards: 'w.map', routes: 'r.map', slots: 's.map', held: 'held.map' };
+const maps = {
+  hosts: 'h.map',
+  wildcards: 'w.map',
+  routes: 'r.map',
+  slots: 's.map',
+  held: 'held.map',
+  redirect: 'redirect.map',
+  hsts: 'hsts.map',
+};
 
 function record(id: string, port: number, host: string, extra: Partial<EndpointRecord> = {}): EndpointRecord {
   return { ...validEndpoint('web', id, '10.0.0.1', port, host), ...extra } as EndpointRecord;
@@ -59,11 +67,7 @@ function rig(
 
 /** The plan as text; panic twins (`<id>:panic`) left out unless asked for. */
 const commands = (steps: readonly RuntimeStep[], { twins = false } = {}) =>
-  steps
-    .map((step) =>
-      step.kind === 'command' ? step.command : `replace ${step.map} ${JSON.stringify(step.entries)}`,
-    )
-    .filter((line) => twins || !line.includes(':panic'));
+  steps.map(describeRuntimeStep).filter((line) => twins || !line.includes(':panic'));
 
 describe('HaproxyReconciler', () => {
   it('adds a new host: servers first, then the slot and route entries, then the host', () => {
@@ -244,6 +248,20 @@ describe('HaproxyReconciler', () => {
     const back = commands(apply(put(a)).steps);
     expect(back).toContain('del map held.map p0');
     expect(reconciler.snapshot().held).toEqual([]);
+  });
+
+  it('keeps the HTTPS redirect and HSTS of a route in per-slot maps', () => {
+    const { apply, reconciler } = rig();
+    const route = { host: 'secure.test', pathPrefix: '/', redirect: 'https', hsts: 600 } as const;
+    const a = record('n1:a:80', 8001, 'secure.test', { routes: [route] } as Partial<EndpointRecord>);
+    const added = commands(apply(put(a)).steps);
+    expect(added).toContain('add map redirect.map p0 1');
+    expect(added).toContain('add map hsts.map p0 600');
+    expect(reconciler.snapshot()).toMatchObject({ redirect: [['p0', '1']], hsts: [['p0', '600']] });
+    const plain = record('n1:a:80', 8001, 'secure.test', {
+      routes: [{ host: 'secure.test', pathPrefix: '/', hsts: 60 }],
+    } as Partial<EndpointRecord>);
+    expect(commands(apply(put(plain)).steps)).toEqual(['del map redirect.map p0', 'set map hsts.map p0 60']);
   });
 
   it('leaves servers being deleted out of the rendered files and forgets them after a reload', () => {

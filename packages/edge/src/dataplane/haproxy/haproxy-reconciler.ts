@@ -12,6 +12,8 @@ export interface MapPaths {
   readonly routes: string;
   readonly slots: string;
   readonly held: string;
+  readonly redirect: string;
+  readonly hsts: string;
 }
 
 export interface HaproxyReconcilerOptions {
@@ -29,14 +31,23 @@ export interface HaproxyReconcilerOptions {
   readonly logger?: Logger;
 }
 
-/** One Runtime API command, or a whole map replaced atomically (prepare, add, commit). */
+/** One Runtime API command, one with a payload, or a whole map replaced atomically (prepare, add, commit). */
 export type RuntimeStep =
   | { readonly kind: 'command'; readonly command: string }
+  /** A command followed by lines (`set ssl cert <file> <<`, then the PEM). */
+  | { readonly kind: 'payload'; readonly command: string; readonly payload: readonly string[] }
   | {
       readonly kind: 'replace-map';
       readonly map: string;
       readonly entries: readonly (readonly [string, string])[];
     };
+
+/** One step as one line, for logs and tests: a payload by its first line only (never a key). */
+export function describeRuntimeStep(step: RuntimeStep): string {
+  if (step.kind === 'command') return step.command;
+  if (step.kind === 'payload') return `${step.command} << ${step.payload[0] ?? ''}`;
+  return `replace ${step.map} ${JSON.stringify(step.entries)}`;
+}
 
 export interface ReconcilePlan {
   /** Commands that take the running HAProxy from the previous state to the new one, in order. */
@@ -54,6 +65,10 @@ export interface HaproxyModelSnapshot {
   readonly slotRoutes: readonly (readonly [string, string])[];
   /** Slot → epoch ms until which its route is held without a serving endpoint. */
   readonly held: readonly (readonly [string, string])[];
+  /** Slots whose route redirects plain HTTP to HTTPS. */
+  readonly redirect: readonly (readonly [string, string])[];
+  /** Slot → HSTS max-age of its route. */
+  readonly hsts: readonly (readonly [string, string])[];
 }
 
 interface ModelServer extends HaproxyServer {
@@ -67,9 +82,13 @@ interface ModelPool {
   readonly id: string;
   readonly routeKey: string;
   readonly slot: string;
-  /** Epoch ms until which the route is held without a serving endpoint; 0 when not. */
-  heldUntil: number;
+  /** Per-slot map values (held, redirect, HSTS), as HAProxy has them; absent when none. */
+  readonly values: Map<keyof SlotMaps, string>;
 }
+
+/** The maps that carry a value per slot. */
+type SlotMaps = Pick<MapPaths, 'held' | 'redirect' | 'hsts'>;
+const SLOT_MAPS: readonly (keyof SlotMaps)[] = ['held', 'redirect', 'hsts'];
 
 /**
  * Keeps a model of what the running HAProxy holds — which pool sits in which slot (backend),
@@ -173,7 +192,8 @@ export class HaproxyReconciler {
         if (desired.has(id)) continue;
         retire.push(this.#command(`del map ${this.#maps.routes} ${cliArgument(pool.routeKey)}`));
         retire.push(this.#command(`del map ${this.#maps.slots} ${pool.slot}`));
-        if (pool.heldUntil > 0) retire.push(this.#command(`del map ${this.#maps.held} ${pool.slot}`));
+        for (const name of pool.values.keys())
+          retire.push(this.#command(`del map ${this.#maps[name]} ${pool.slot}`));
         this.#syncServers(pool.slot, new Map(), retire, retire);
         current.delete(id);
         this.#pools.delete(id);
@@ -185,7 +205,7 @@ export class HaproxyReconciler {
           if (this.#free.length === 0)
             this.#grow(Math.max(this.#slotBlock, Math.ceil(this.#slotNames.length / 2)));
           const slot = this.#free.pop()!;
-          pool = { id, routeKey: routeMapKey(host, routePool.pathPrefix), slot, heldUntil: 0 };
+          pool = { id, routeKey: routeMapKey(host, routePool.pathPrefix), slot, values: new Map() };
           current.set(id, pool);
           this.#pools.set(id, pool);
           this.#syncServers(slot, this.#desiredServers(routePool), prepare, retire);
@@ -194,7 +214,7 @@ export class HaproxyReconciler {
         } else {
           this.#syncServers(pool.slot, this.#desiredServers(routePool), prepare, retire);
         }
-        this.#syncHeld(pool, routePool.heldUntil, prepare);
+        this.#syncSlotValues(pool, routePool, prepare);
       }
       if (current.size > 0) this.#poolsByHost.set(host, current);
       else this.#poolsByHost.delete(host);
@@ -230,11 +250,11 @@ export class HaproxyReconciler {
     }));
     const routes: [string, string][] = [];
     const slotRoutes: [string, string][] = [];
-    const held: [string, string][] = [];
+    const values = { held: [], redirect: [], hsts: [] } as Record<keyof SlotMaps, [string, string][]>;
     for (const pool of this.#pools.values()) {
       routes.push([pool.routeKey, pool.slot]);
       slotRoutes.push([pool.slot, pool.id]);
-      if (pool.heldUntil > 0) held.push([pool.slot, String(pool.heldUntil)]);
+      for (const [name, value] of pool.values) values[name].push([pool.slot, value]);
     }
     return {
       slots,
@@ -242,7 +262,7 @@ export class HaproxyReconciler {
       wildcards: this.#wildcardEntries(),
       routes,
       slotRoutes,
-      held,
+      ...values,
     };
   }
 
@@ -337,14 +357,29 @@ export class HaproxyReconciler {
     }
   }
 
-  /** The held map entry of a pool: set while it has no serving endpoint within its grace. */
-  #syncHeld(pool: ModelPool, heldUntil: number, steps: RuntimeStep[]): void {
-    if (heldUntil === pool.heldUntil) return;
-    const map = this.#maps.held;
-    if (heldUntil === 0) steps.push(this.#command(`del map ${map} ${pool.slot}`));
-    else if (pool.heldUntil === 0) steps.push(this.#command(`add map ${map} ${pool.slot} ${heldUntil}`));
-    else steps.push(this.#command(`set map ${map} ${pool.slot} ${heldUntil}`));
-    pool.heldUntil = heldUntil;
+  /**
+   * A pool's entries in the per-slot maps: held (no serving endpoint within its grace: until
+   * when), redirect (plain HTTP answered 308) and HSTS (its max-age).
+   */
+  #syncSlotValues(pool: ModelPool, routePool: RoutePool, steps: RuntimeStep[]): void {
+    const desired: Record<keyof SlotMaps, string | undefined> = {
+      held: routePool.heldUntil > 0 ? String(routePool.heldUntil) : undefined,
+      redirect: routePool.tls.redirect ? '1' : undefined,
+      hsts: routePool.tls.hsts === undefined ? undefined : String(routePool.tls.hsts),
+    };
+    for (const name of SLOT_MAPS) {
+      const current = pool.values.get(name);
+      const value = desired[name];
+      if (current === value) continue;
+      const map = this.#maps[name];
+      if (value === undefined) {
+        steps.push(this.#command(`del map ${map} ${pool.slot}`));
+        pool.values.delete(name);
+        continue;
+      }
+      steps.push(this.#command(`${current === undefined ? 'add' : 'set'} map ${map} ${pool.slot} ${value}`));
+      pool.values.set(name, value);
+    }
   }
 
   #wildcardEntries(): [string, string][] {
