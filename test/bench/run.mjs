@@ -37,7 +37,8 @@ const usage = `usage: npm run bench -- [${scenarios.map((s) => s.name).join('|')
   --profile          proxy: run wharf-edge with --cpu-prof into test/bench/results/tmp/
   --baseline <dir>   proxy: also run the edge built in another checkout <dir> (its
                      packages/edge/dist/main.js) as "wharf-edge-baseline", interleaved
-  --targets <list>   proxy: only these targets, e.g. wharf-edge,wharf-edge-baseline,nginx
+  --targets <list>   proxy: only these targets, e.g. wharf-edge,wharf-edge-haproxy,nginx
+                     (wharf-edge-haproxy: the edge on its HAProxy data plane)
   --bridge-image <t> footprint: the bridge image to measure (default wharf/bridge)
   --compare-image <t> footprint: another bridge image, measured alike (before/after)
   --render           only rewrite latest.md from latest.json`;
