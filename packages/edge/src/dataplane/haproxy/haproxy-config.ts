@@ -247,7 +247,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     // Here, not in defaults: the TLS port's TCP front has no HTTP fields to log.
     ...(input.accessLog ? ['  log global', `  log-format "${ACCESS_LOG_FORMAT}"`] : []),
     `  bind ${listen}`,
-    `  bind unix@${file(RUNTIME_FILES.handover)} accept-proxy mode 600`,
+    `  bind unix@${file(RUNTIME_FILES.handover)} accept-proxy mode 600 name wharf_handover`,
     ...(tls
       ? [
           `  bind unix@${file(RUNTIME_FILES.tls)} accept-proxy mode 600 ssl crt-list ${file(RUNTIME_FILES.crtList)} ` +
@@ -255,6 +255,11 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
         ]
       : []),
     `  acl wharf_open str(open),map(${map('state')}) -m str 1`,
+    // `var(txn.https)`: the request came over TLS — directly, or handed over by a stopping
+    // worker that received it over TLS (the handover is plain HTTP on a private socket).
+    '  http-request set-var(txn.https) ssl_fc',
+    '  http-request set-var(txn.https) bool(true) if { so_name -m str wharf_handover } { req.hdr(x-wharf-https) -m str 1 }',
+    '  http-request del-header x-wharf-https',
     `  acl wharf_trusted ${trusted}`,
     `  acl wharf_websocket req.hdr(upgrade) -i websocket`,
     `  acl wharf_idempotent method ${IDEMPOTENT}`,
@@ -292,7 +297,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '  http-request del-header x-real-ip unless wharf_trusted',
     '  http-request set-header x-forwarded-for %[src] unless wharf_trusted',
     '  http-request add-header x-forwarded-for %[src] if wharf_trusted',
-    '  http-request set-header x-forwarded-proto %[ssl_fc,iif(https,http)] unless wharf_trusted { req.hdr(x-forwarded-proto) -m found }',
+    '  http-request set-header x-forwarded-proto %[var(txn.https),iif(https,http)] unless wharf_trusted { req.hdr(x-forwarded-proto) -m found }',
     '  http-request set-header x-forwarded-host %[req.fhdr(host)] unless wharf_trusted { req.fhdr(x-forwarded-host) -m found }',
     '  http-request set-header x-request-id %[unique-id] unless wharf_trusted { req.fhdr(x-request-id) -m found }',
     // A request with a body is sent to another endpoint only when its connection never came up.
@@ -308,7 +313,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     ...(tls
       ? [
           `  http-request redirect location https://%[var(txn.host)]${tls.redirectPort === 443 ? '' : `:${tls.redirectPort}`}%[pathq] code 308 ` +
-            `if !{ ssl_fc } { var(txn.slot),map(${map('redirect')}) -m found } !{ path_beg ${HTTP_CHALLENGE_PATH} }`,
+            `if !{ var(txn.https) -m bool } { var(txn.slot),map(${map('redirect')}) -m found } !{ path_beg ${HTTP_CHALLENGE_PATH} }`,
         ]
       : []),
     // Before any rule changes the response: the size of the head the server sent.
@@ -325,7 +330,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '  http-after-response set-status 502 if { status 503 } !{ var(txn.wharf_upstream) -m found } !{ var(txn.wharf_answer) -m found }',
     '  http-after-response set-header x-request-id %[unique-id]',
     // HSTS only over HTTPS (RFC 6797 §7.2).
-    `  http-after-response set-header strict-transport-security max-age=%[var(txn.slot),map(${map('hsts')})] if { ssl_fc } { var(txn.slot),map(${map('hsts')}) -m found }`,
+    `  http-after-response set-header strict-transport-security max-age=%[var(txn.slot),map(${map('hsts')})] if { var(txn.https) -m bool } { var(txn.slot),map(${map('hsts')}) -m found }`,
     // The access log counts body bytes: the length the response declares, else what the server
     // sent (`%B`, head included) minus the head it sent.
     ...(input.accessLog ? ['  http-after-response set-var(txn.log_length) res.hdr(content-length)'] : []),
@@ -376,6 +381,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     ),
     ...answer('wharf_no_route', 404, 'Not Found: no route for %[var(txn.host)]%[pathq,bytes(0,200)]'),
     'backend wharf_handover',
+    '  http-request set-header x-wharf-https 1 if { var(txn.https) -m bool }',
     `  server handover unix@${file(RUNTIME_FILES.handover)} send-proxy-v2`,
     '',
     ...(tls ? tlsFront(tls, address(tls.listen), file, map, input.headersTimeoutMs) : []),
