@@ -3,8 +3,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../../support/ports.ts';
 import { startEtcd } from '../lib/etcd.mjs';
-import { freePort } from '../lib/ports.mjs';
 import { groupUsage, run as runCommand, start, tempDir } from '../lib/processes.mjs';
 import { progress } from '../lib/progress.mjs';
 import { median, percentile, round } from '../lib/stats.mjs';
