@@ -181,6 +181,7 @@ describe(
         const returned = await underLoad([h3], () => sleep(1_000), ZONED.httpHost);
         expect(Object.keys(returned[0]!.servedBy)).toEqual([back.instance]);
         record('zones', {
+          load: LOAD.replace('demo.localhost', ZONED.httpHost),
           fault: `edges h1, h2 in zone a and h3 in zone b (WHARF_ZONE); one replica of ${ZONED.httpHost} tagged zone=a on h1, one tagged zone=b on h3; the zone-b replica stopped (docker stop) under load, then a new one started`,
           reports: [...steady, ...failover, ...returned],
           measured,
