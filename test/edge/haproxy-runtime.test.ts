@@ -54,6 +54,7 @@ function input(
     headersTimeoutMs: 10_000,
     idleTimeoutMs: 60_000,
     upstreamTimeoutMs: 60_000,
+    connectTimeoutMs: 1_000,
     startupWaitMs: 5_000,
     routeWaitMs: 10_000,
     ejectionMs: 10_000,

@@ -327,6 +327,9 @@ export class MultiHostStack {
       network: 'host',
       env: {
         WHARF_ETCD: etcd,
+        // The built-in plane: on HAProxy a request sent on a reused connection to a host that
+        // vanished waits for WHARF_UPSTREAM_TIMEOUT, past the host-loss bar (docs/multi-host.md).
+        WHARF_DATAPLANE: 'builtin',
         WHARF_LISTEN: `0.0.0.0:${EDGE_PORT}`,
         // Open to this machine so tests and people can read /routes from outside the host.
         WHARF_ADMIN_LISTEN: `0.0.0.0:${EDGE_ADMIN_PORT}`,

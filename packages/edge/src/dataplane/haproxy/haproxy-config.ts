@@ -57,6 +57,8 @@ export interface HaproxyConfigInput {
   readonly headersTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly upstreamTimeoutMs: number;
+  /** `WHARF_CONNECT_TIMEOUT`: a connection not up by then counts as failed and is retried elsewhere. */
+  readonly connectTimeoutMs: number;
   /** How long requests that arrive before the first sync are held. */
   readonly startupWaitMs: number;
   /** How long a request to a held route (no serving endpoint, within its grace) waits for one. */
@@ -212,7 +214,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '',
     'defaults',
     '  mode http',
-    `  timeout connect ${seconds(input.upstreamTimeoutMs)}`,
+    `  timeout connect ${seconds(input.connectTimeoutMs)}`,
     `  timeout server ${seconds(input.upstreamTimeoutMs)}`,
     `  timeout queue ${seconds(input.upstreamTimeoutMs)}`,
     `  timeout client ${seconds(input.idleTimeoutMs)}`,

@@ -24,6 +24,7 @@ import { HaproxyProcess } from './haproxy-process.js';
 import { HaproxyReconciler, type RuntimeStep } from './haproxy-reconciler.js';
 import { backendStates, HaproxyCounters, parseShowStat } from './haproxy-stats.js';
 import { HaproxyTls } from './haproxy-tls.js';
+import { parseServerStateLine } from './server-state-line.js';
 
 const LUA_FILE = fileURLToPath(new URL('../../../haproxy/wharf.lua', import.meta.url));
 
@@ -194,6 +195,7 @@ export class HaproxyDataPlane implements DataPlane {
         this.#generation += 1;
       },
       onStdoutLine: (line) => this.#stdoutLine(line),
+      onStderrLine: (line) => this.#stderrLine(line),
     });
     this.#process = process;
     const stopLoop = new AbortController();
@@ -564,6 +566,7 @@ export class HaproxyDataPlane implements DataPlane {
       headersTimeoutMs: this.#config.headersTimeoutMs,
       idleTimeoutMs: this.#config.idleTimeoutMs,
       upstreamTimeoutMs: this.#config.upstreamTimeoutMs,
+      connectTimeoutMs: this.#config.connectTimeoutMs,
       startupWaitMs: this.#config.startupWaitMs,
       routeWaitMs: this.#config.routeWaitMs,
       ejectionMs: this.#config.ejectionMs,
@@ -613,6 +616,20 @@ export class HaproxyDataPlane implements DataPlane {
 
   #file(name: keyof typeof RUNTIME_FILES): string {
     return join(this.#directory!, RUNTIME_FILES[name]);
+  }
+
+  /** Passive health's decisions, logged as the built-in plane logs its ejections. */
+  #stderrLine(line: string): void {
+    const change = parseServerStateLine(line);
+    if (change === undefined) return;
+    const backend = this.#reconciler?.serverBackends().get(change.server);
+    const endpoint = change.server.slice(change.server.indexOf('/') + 1);
+    if (change.state === 'down')
+      this.#logger.warn(
+        { backend, endpoint, reason: change.reason, ejectionMs: this.#config.ejectionMs },
+        'backend ejected',
+      );
+    else this.#logger.info({ backend, endpoint }, 'backend answering again');
   }
 
   #stdoutLine(line: string): void {

@@ -19,6 +19,8 @@ export interface HaproxyProcessOptions {
   readonly onRestart?: () => void;
   /** Each line the workers print on stdout (the access log). */
   readonly onStdoutLine?: (line: string) => void;
+  /** Each line HAProxy prints on stderr (its warnings), after it was logged. */
+  readonly onStderrLine?: (line: string) => void;
   /** How long in-flight requests may take after the stop signal before the workers are killed. */
   readonly stopGraceMs: number;
   readonly logger?: Logger;
@@ -222,6 +224,7 @@ export class HaproxyProcess {
           ? 'warn'
           : 'debug';
       this.#logger[level]({ line }, 'haproxy says');
+      this.#options.onStderrLine?.(line);
     });
     return child;
   }
