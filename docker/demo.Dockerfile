@@ -5,7 +5,7 @@ FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     PORT=8080
 WORKDIR /app
-COPY demo/server.mjs demo/client.mjs demo/service.mjs /app/
+COPY demo/server.mjs demo/client.mjs demo/service.mjs demo/tier-server.mjs /app/
 
 USER node
 EXPOSE 8080

@@ -9,8 +9,9 @@
 //
 // Env: PORT (8080), INSTANCE (hostname), UPSTREAM_SRV (_service._tcp.wharf), SHUTDOWN_DELAY_MS (0).
 import { promises as dns } from 'node:dns';
-import { createServer, request as httpRequest } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { hostname } from 'node:os';
+import { serveTier } from './tier-server.mjs';
 
 const port = Number(process.env.PORT || 8080);
 const instance = process.env.INSTANCE || hostname();
@@ -80,39 +81,15 @@ async function callService() {
   };
 }
 
-let shuttingDown = false;
-
-const server = createServer((request, response) => {
-  request.resume();
-  const send = (status, body) => {
-    response.writeHead(status, {
-      'content-type': 'text/plain; charset=utf-8',
-      'x-instance': instance,
-      ...(shuttingDown ? { connection: 'close' } : {}),
-    });
-    response.end(body);
-  };
-  const path = new URL(request.url ?? '/', 'http://client').pathname;
-  if (path === '/health') return send(200, 'ok\n');
-  if (path !== '/') return send(404, 'not found\n');
-  callService().then(
-    (answer) => send(answer.status, `client ${instance} → ${answer.body}`),
-    (error) => send(500, `client ${instance}: ${error.message}\n`),
-  );
+serveTier({
+  port,
+  instance,
+  shutdownDelayMs,
+  log,
+  listening: { upstream },
+  answer: () =>
+    callService().then(
+      (answer) => ({ status: answer.status, body: `client ${instance} → ${answer.body}` }),
+      (error) => ({ status: 500, body: `client ${instance}: ${error.message}\n` }),
+    ),
 });
-server.keepAliveTimeout = 65_000;
-server.listen(port, () => log('listening', { port, upstream }));
-
-function shutdown(signal) {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  log('shutdown requested', { signal, delayMs: shutdownDelayMs });
-  setTimeout(() => {
-    server.close(() => process.exit(0));
-    server.closeIdleConnections();
-    setInterval(() => server.closeIdleConnections(), 100).unref();
-    setTimeout(() => process.exit(0), 10_000).unref();
-  }, shutdownDelayMs);
-}
-process.on('SIGTERM', () => shutdown('SIGTERM'));
-process.on('SIGINT', () => shutdown('SIGINT'));

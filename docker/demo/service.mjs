@@ -13,9 +13,9 @@
 // Env: PORT (8080), INSTANCE (hostname), ADDRS_FILE (/tmp/memcached.addrs), SHUTDOWN_DELAY_MS (0).
 // The first address that answers is used, so every service instance counts in the same memcached.
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { hostname } from 'node:os';
+import { serveTier } from './tier-server.mjs';
 
 const port = Number(process.env.PORT || 8080);
 const instance = process.env.INSTANCE || hostname();
@@ -130,42 +130,20 @@ async function countHit() {
   throw new Error(addresses.length === 0 ? 'no memcached known yet' : errors.join('; '));
 }
 
-let shuttingDown = false;
-
-const server = createServer((request, response) => {
-  request.resume();
-  const send = (status, body) => {
-    response.writeHead(status, {
-      'content-type': 'text/plain; charset=utf-8',
-      'x-instance': instance,
-      ...(shuttingDown ? { connection: 'close' } : {}),
-    });
-    response.end(body);
-  };
-  const path = new URL(request.url ?? '/', 'http://service').pathname;
-  if (path === '/health') return send(200, 'ok\n');
-  if (path !== '/') return send(404, 'not found\n');
-  countHit().then(
-    ({ hits, address }) => send(200, `service ${instance}: hit ${hits} (memcached ${address})\n`),
-    (error) => send(503, `service ${instance}: ${error.message}\n`),
-  );
-});
-server.keepAliveTimeout = 65_000;
-
 readAddresses('start');
 process.on('SIGHUP', () => readAddresses('SIGHUP'));
-server.listen(port, () => log('listening', { port }));
 
-function shutdown(signal) {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  log('shutdown requested', { signal, delayMs: shutdownDelayMs });
-  setTimeout(() => {
-    server.close(() => process.exit(0));
-    server.closeIdleConnections();
-    setInterval(() => server.closeIdleConnections(), 100).unref();
-    setTimeout(() => process.exit(0), 10_000).unref();
-  }, shutdownDelayMs);
-}
-process.on('SIGTERM', () => shutdown('SIGTERM'));
-process.on('SIGINT', () => shutdown('SIGINT'));
+serveTier({
+  port,
+  instance,
+  shutdownDelayMs,
+  log,
+  answer: () =>
+    countHit().then(
+      ({ hits, address }) => ({
+        status: 200,
+        body: `service ${instance}: hit ${hits} (memcached ${address})\n`,
+      }),
+      (error) => ({ status: 503, body: `service ${instance}: ${error.message}\n` }),
+    ),
+});
