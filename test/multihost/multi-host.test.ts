@@ -190,15 +190,7 @@ describe(
       } finally {
         await Promise.all([inA, inB].map((app) => app.host.docker(['rm', '-f', app.name]).catch(() => '')));
         // The later scenarios compare whole tables: wait until no edge holds the zoned Host.
-        await eventually(async () => {
-          for (const edge of hosts.hosts) {
-            const document = await stack.routes(edge);
-            expect(
-              document.table.hosts.map((entry) => entry.host),
-              edge.name,
-            ).not.toContain(ZONED.httpHost);
-          }
-        }, 20_000);
+        await stack.waitHostGone(ZONED.httpHost);
       }
     });
 
@@ -297,15 +289,7 @@ describe(
         registry.close();
         await Promise.all(started.map(([host, name]) => host.docker(['rm', '-f', name]).catch(() => '')));
         // The later scenarios compare whole tables: wait until no edge holds the client's Host.
-        await eventually(async () => {
-          for (const edge of hosts.hosts) {
-            const document = await stack.routes(edge);
-            expect(
-              document.table.hosts.map((entry) => entry.host),
-              edge.name,
-            ).not.toContain(TIERS.httpHost);
-          }
-        }, 20_000);
+        await stack.waitHostGone(TIERS.httpHost);
       }
     });
 

@@ -168,6 +168,20 @@ export class MultiHostStack {
     );
   }
 
+  /** Waits until no live edge lists `httpHost` (its route no longer held), for scenarios that remove one. */
+  async waitHostGone(httpHost: string): Promise<void> {
+    await poll(
+      async () => {
+        for (const edge of this.liveHosts) {
+          const document = await this.routes(edge);
+          if (document.table.hosts.some((entry) => entry.host === httpHost))
+            throw new Error(`${edge.name}'s edge still lists ${httpHost}`);
+        }
+      },
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+  }
+
   /** Starts a demo replica on `host` (its port published on every address of the host). */
   async startReplica(host: SimulatedHost): Promise<Replica> {
     const replica = await this.startApp(host, { service: 'demo', httpHost: this.httpHost });
