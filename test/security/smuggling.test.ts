@@ -155,6 +155,12 @@ describe.each(DATA_PLANES)('request smuggling and framing through a real edge (%
       expect(recorder.requests.length + other.requests.length).toBe(1);
     } finally {
       await client.delete().key(layout.endpointKey('api', 'n1:api-2:80'));
+      // The next tests expect every request on the recorder: wait until the edge has let go of the
+      // second endpoint (the HAProxy plane applies the removal through its Runtime API, a moment later).
+      await eventually(async () => {
+        const routes = (await (await fetch(`${edge.adminUrl}/routes`)).json()) as { backends: { backend: string }[] };
+        expect(routes.backends.map((entry) => entry.backend)).not.toContain(`127.0.0.1:${other.port}`);
+      });
     }
   });
 
