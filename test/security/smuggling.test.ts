@@ -158,7 +158,9 @@ describe.each(DATA_PLANES)('request smuggling and framing through a real edge (%
       // The next tests expect every request on the recorder: wait until the edge has let go of the
       // second endpoint (the HAProxy plane applies the removal through its Runtime API, a moment later).
       await eventually(async () => {
-        const routes = (await (await fetch(`${edge.adminUrl}/routes`)).json()) as { backends: { backend: string }[] };
+        const routes = (await (await fetch(`${edge.adminUrl}/routes`)).json()) as {
+          backends: { backend: string }[];
+        };
         expect(routes.backends.map((entry) => entry.backend)).not.toContain(`127.0.0.1:${other.port}`);
       });
     }
