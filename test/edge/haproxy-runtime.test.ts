@@ -166,6 +166,32 @@ describe('HAProxy configuration, Runtime API and supervisor against a real HAPro
       ]);
       expect(missing).toMatch(/No such server/);
       expect(known).toBe('');
+      // `del server` answers without the closing empty line, a failed `del ssl cert` with two:
+      // in one call with others, each output still belongs to its own command. (Servers added
+      // at run time start in maintenance: s3 is enabled so that its deletion is refused.)
+      const deletions = await process.api.execute([
+        'enable server p0/n1:s3:80',
+        'set server p0/n1:s1:80 state maint',
+        'set server p0/n1:s2:80 state maint',
+        'del server p0/n1:s1:80',
+        'del server p0/n1:s2:80',
+        'del ssl cert /nowhere.pem',
+        'del server p0/n1:s3:80',
+        'set server p0/n1:s4:80 weight 3',
+        'del server p0/nope',
+      ]);
+      expect(deletions).toEqual([
+        '',
+        '',
+        '',
+        'Server deleted.\n',
+        'Server deleted.\n',
+        expect.stringMatching(/^Can't remove the certificate.*\n$/),
+        'Only servers in maintenance mode can be deleted.\n',
+        '',
+        expect.stringMatching(/No such server/),
+      ]);
+      expect(await process.api.run('show servers state p0')).not.toMatch(/n1:s[12]:80 /);
       const prepared = await process.api.run(`prepare map ${join(directory, RUNTIME_FILES.routes)}`);
       const version = /New version created: (\d+)/.exec(prepared)?.[1];
       expect(version).toBeDefined();

@@ -17,11 +17,18 @@ export function cliArgument(value: string): string {
 }
 
 /**
+ * Commands whose output does not end with exactly one empty line on HAProxy 2.6: `del server`
+ * ends with none ("Server deleted.\n"), `del ssl cert` with two when it fails. In a batch they
+ * would shift every later output onto the wrong command, so each is sent on its own.
+ */
+const UNFRAMED = /^(del server|del ssl cert) /;
+
+/**
  * HAProxy's Runtime API over its unix socket, in non-interactive mode: each call sends a
  * batch of commands on one line (`a; b; c`), half-closes, and reads until HAProxy closes.
- * Every command's output ends with an empty line and no command prints an empty line, so
- * the reply splits back into one output per command. Batches longer than a line may be are
- * sent over several connections, in order.
+ * Every other command's output ends with an empty line and no command prints an empty line,
+ * so the reply splits back into one output per command. Batches longer than a line may be
+ * are sent over several connections, in order.
  */
 export class RuntimeApi {
   readonly path: string;
@@ -46,6 +53,11 @@ export class RuntimeApi {
     };
     for (const command of commands) {
       if (command.includes('\n')) throw new HaproxyRuntimeError('a command may not span lines', command);
+      if (UNFRAMED.test(command)) {
+        await flush();
+        outputs.push((await this.#exchange(`${command}\n`)).replace(/\n+$/, '\n'));
+        continue;
+      }
       if (length + command.length + 2 > MAX_LINE) await flush();
       batch.push(command);
       length += command.length + 2;
