@@ -161,7 +161,9 @@ describe('HaproxyReconciler', () => {
     const a = record('n1:a:80', 8001, 'web.test');
     const added = commands(apply(put(a)).steps, { twins: true });
     expect(added.slice(0, 5)).toEqual([
-      expect.stringMatching(/^add server p0\/n1:a:80 10\.0\.0\.1:8001 weight 1 check .* on-error mark-down$/),
+      expect.stringMatching(
+        /^add server p0\/n1:a:80 10\.0\.0\.1:8001 weight 1 check .* on-error mark-down$/,
+      ),
       'enable health p0/n1:a:80',
       'enable server p0/n1:a:80',
       'add server p0/n1:a:80:panic 10.0.0.1:8001 weight 1 backup',
@@ -173,7 +175,7 @@ describe('HaproxyReconciler', () => {
     ]);
   });
 
-  it('makes endpoints of other zones backup servers, and a zone change a reload', () => {
+  it('makes endpoints of other zones backup servers (without panic twins), and a zone change a reload', () => {
     const builder = new RouteTableBuilder({ zone: 'eu-1a' });
     const reconciler = new HaproxyReconciler({
       maps,
@@ -184,11 +186,41 @@ describe('HaproxyReconciler', () => {
     const near = record('n1:near:80', 8001, 'zone.test', { tags: ['zone=eu-1a'] });
     const far = record('n1:far:80', 8002, 'zone.test', { tags: ['zone=us-1a'] });
     const first = builder.apply({ revision: 1, changes: [put(near), put(far)] });
-    const lines = commands(reconciler.plan(first.table, first.changedHosts).steps);
+    const lines = commands(reconciler.plan(first.table, first.changedHosts).steps, { twins: true });
     expect(lines).toContainEqual(expect.stringMatching(/^add server p0\/n1:near:80 .*mark-down$/));
-    expect(lines).toContainEqual(expect.stringMatching(/^add server p0\/n1:far:80 .*mark-down backup$/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^add server p0\/n1:far:80 .*mark-down backup$/),
+    );
+    // Balanced with the far zone's servers, a twin would keep sending to a dead near one.
+    expect(lines.filter((line) => line.includes(':panic'))).toEqual([]);
     const moved = builder.apply({ revision: 2, changes: [put({ ...far, tags: ['zone=eu-1a'] })] });
     expect(reconciler.plan(moved.table, moved.changedHosts).reload).toBe(true);
+  });
+
+  it('makes every endpoint a primary, with its twin, when none is in the edge zone', () => {
+    const builder = new RouteTableBuilder({ zone: 'eu-1a' });
+    const reconciler = new HaproxyReconciler({
+      maps,
+      ejectionMs: 1_000,
+      resolve: (address) => address,
+      zone: 'eu-1a',
+    });
+    const far = record('n1:far:80', 8002, 'zone.test', { tags: ['zone=us-1a'] });
+    const untagged = record('n1:untagged:80', 8003, 'zone.test');
+    const first = builder.apply({ revision: 1, changes: [put(far), put(untagged)] });
+    const added = commands(reconciler.plan(first.table, first.changedHosts).steps, { twins: true }).filter(
+      (line) => line.startsWith('add server'),
+    );
+    expect(added).toEqual([
+      expect.stringMatching(/^add server p0\/n1:far:80 .*mark-down$/),
+      'add server p0/n1:far:80:panic 10.0.0.1:8002 weight 1 backup',
+      expect.stringMatching(/^add server p0\/n1:untagged:80 .*mark-down$/),
+      'add server p0/n1:untagged:80:panic 10.0.0.1:8003 weight 1 backup',
+    ]);
+    // The first endpoint in the zone turns the others into its backups: a reload.
+    const near = record('n1:near:80', 8001, 'zone.test', { tags: ['zone=eu-1a'] });
+    const arrived = builder.apply({ revision: 2, changes: [put(near)] });
+    expect(reconciler.plan(arrived.table, arrived.changedHosts).reload).toBe(true);
   });
 
   it('keeps wildcard hosts most specific first and replaces that map as a whole', () => {

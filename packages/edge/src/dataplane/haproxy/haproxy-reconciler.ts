@@ -291,6 +291,9 @@ export class HaproxyReconciler {
   #desiredServers(pool: RoutePool): Map<string, ModelServer> {
     const serving = new Set(pool.balancer.items);
     const weights = haproxyWeights(pool.endpoints.map((endpoint) => endpoint.weight));
+    // Other zones back the edge's zone up (HAProxy's backup servers) only while the pool has
+    // endpoints in it; without any, all are primaries, as core's preferZone has it.
+    const zoned = this.#zone !== undefined && pool.endpoints.some((endpoint) => endpoint.zone === this.#zone);
     const servers = new Map<string, ModelServer>();
     pool.endpoints.forEach((endpoint, index) => {
       const address = this.#resolve(endpoint.address);
@@ -303,12 +306,15 @@ export class HaproxyReconciler {
         port: endpoint.port,
         weight: weights[index]!,
         ready: serving.has(endpoint),
-        backup: this.#zone !== undefined && endpoint.zone !== this.#zone,
+        backup: zoned && endpoint.zone !== this.#zone,
         checked: true,
         backendKey: endpoint.backendKey,
         deleting: false,
       };
       servers.set(name, server);
+      // Panic twins need the backup tier to themselves: balanced with another zone's servers
+      // (`allbackups`), the twin of a dead server would keep its share of the requests.
+      if (zoned) return;
       const twin = panicTwinName(name);
       servers.set(twin, { ...server, name: twin, backup: true, checked: false });
     });
