@@ -18,10 +18,11 @@ import type { BackendStatus, DataPlane, DataPlaneStats } from '../data-plane.js'
 import { BackendResolver } from './backend-resolver.js';
 import { parseHaproxyAccessLine } from './haproxy-access-line.js';
 import { findHaproxyBinary } from './haproxy-binary.js';
-import { RUNTIME_FILES, renderHaproxyConfig, renderMapFile } from './haproxy-config.js';
+import { panicTwinName, RUNTIME_FILES, renderHaproxyConfig, renderMapFile } from './haproxy-config.js';
 import { HaproxyRuntimeError } from './haproxy-errors.js';
 import { HaproxyProcess } from './haproxy-process.js';
 import { HaproxyReconciler, type RuntimeStep } from './haproxy-reconciler.js';
+import { establishedStreams } from './haproxy-sessions.js';
 import { backendStates, HaproxyCounters, parseShowStat } from './haproxy-stats.js';
 import { HaproxyTls } from './haproxy-tls.js';
 import { parseServerStateLine } from './server-state-line.js';
@@ -624,12 +625,41 @@ export class HaproxyDataPlane implements DataPlane {
     if (change === undefined) return;
     const backend = this.#reconciler?.serverBackends().get(change.server);
     const endpoint = change.server.slice(change.server.indexOf('/') + 1);
-    if (change.state === 'down')
+    if (change.state === 'down') {
       this.#logger.warn(
         { backend, endpoint, reason: change.reason, ejectionMs: this.#config.ejectionMs },
         'backend ejected',
       );
-    else this.#logger.info({ backend, endpoint }, 'backend answering again');
+      this.#cutStreams(change.server).catch((error: unknown) =>
+        this.#logger.warn(
+          { err: error, endpoint },
+          'could not cut the requests waiting on an ejected backend',
+        ),
+      );
+    } else this.#logger.info({ backend, endpoint }, 'backend answering again');
+  }
+
+  /**
+   * Requests already sent to a server that passive health marked down (over reused connections
+   * to a host that vanished) would wait for the upstream timeout. They are cut, and HAProxy
+   * sends each again elsewhere when it may (idempotent, no body: `retry-on empty-response`), as
+   * the built-in plane does at an ejection. Streams still connecting are left alone: their
+   * connect fails and is retried. (HAProxy's `on-marked-down shutdown-sessions` would cut those
+   * too, and a stream cut while connecting is answered with a reset, not retried.)
+   */
+  async #cutStreams(server: string): Promise<void> {
+    const process = this.#process;
+    if (process === undefined) return;
+    const slot = server.slice(0, server.indexOf('/'));
+    const name = server.slice(slot.length + 1);
+    const ids = establishedStreams(await process.api.run('show sess'), slot, [name, panicTwinName(name)]);
+    if (ids.length === 0) return;
+    await process.api.execute(ids.map((id) => `shutdown session ${id}`));
+    this.#commands += ids.length;
+    this.#logger.info(
+      { endpoint: name, requests: ids.length },
+      'requests waiting on an ejected backend cut, to be retried',
+    );
   }
 
   #stdoutLine(line: string): void {

@@ -161,9 +161,7 @@ describe('HaproxyReconciler', () => {
     const a = record('n1:a:80', 8001, 'web.test');
     const added = commands(apply(put(a)).steps, { twins: true });
     expect(added.slice(0, 5)).toEqual([
-      expect.stringMatching(
-        /^add server p0\/n1:a:80 10\.0\.0\.1:8001 weight 1 check .* on-error mark-down$/,
-      ),
+      expect.stringMatching(/^add server p0\/n1:a:80 10\.0\.0\.1:8001 weight 1 check .* on-error mark-down$/),
       'enable health p0/n1:a:80',
       'enable server p0/n1:a:80',
       'add server p0/n1:a:80:panic 10.0.0.1:8001 weight 1 backup',
@@ -188,9 +186,7 @@ describe('HaproxyReconciler', () => {
     const first = builder.apply({ revision: 1, changes: [put(near), put(far)] });
     const lines = commands(reconciler.plan(first.table, first.changedHosts).steps, { twins: true });
     expect(lines).toContainEqual(expect.stringMatching(/^add server p0\/n1:near:80 .*mark-down$/));
-    expect(lines).toContainEqual(
-      expect.stringMatching(/^add server p0\/n1:far:80 .*mark-down backup$/),
-    );
+    expect(lines).toContainEqual(expect.stringMatching(/^add server p0\/n1:far:80 .*mark-down backup$/));
     // Balanced with the far zone's servers, a twin would keep sending to a dead near one.
     expect(lines.filter((line) => line.includes(':panic'))).toEqual([]);
     const moved = builder.apply({ revision: 2, changes: [put({ ...far, tags: ['zone=eu-1a'] })] });
