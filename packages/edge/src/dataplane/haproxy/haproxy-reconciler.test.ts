@@ -193,7 +193,7 @@ describe('HaproxyReconciler', () => {
     expect(reconciler.plan(moved.table, moved.changedHosts).reload).toBe(true);
   });
 
-  it('makes every endpoint a primary, with its twin, when none is in the edge zone', () => {
+  it('balances all endpoints as backups, without twins, when none is in the edge zone', () => {
     const builder = new RouteTableBuilder({ zone: 'eu-1a' });
     const reconciler = new HaproxyReconciler({
       maps,
@@ -208,15 +208,13 @@ describe('HaproxyReconciler', () => {
       (line) => line.startsWith('add server'),
     );
     expect(added).toEqual([
-      expect.stringMatching(/^add server p0\/n1:far:80 .*mark-down$/),
-      'add server p0/n1:far:80:panic 10.0.0.1:8002 weight 1 backup',
-      expect.stringMatching(/^add server p0\/n1:untagged:80 .*mark-down$/),
-      'add server p0/n1:untagged:80:panic 10.0.0.1:8003 weight 1 backup',
+      expect.stringMatching(/^add server p0\/n1:far:80 .*mark-down backup$/),
+      expect.stringMatching(/^add server p0\/n1:untagged:80 .*mark-down backup$/),
     ]);
-    // The first endpoint in the zone turns the others into its backups: a reload.
+    // The first endpoint in the zone takes the requests from them: no reload.
     const near = record('n1:near:80', 8001, 'zone.test', { tags: ['zone=eu-1a'] });
     const arrived = builder.apply({ revision: 2, changes: [put(near)] });
-    expect(reconciler.plan(arrived.table, arrived.changedHosts).reload).toBe(true);
+    expect(reconciler.plan(arrived.table, arrived.changedHosts).reload).toBe(false);
   });
 
   it('keeps wildcard hosts most specific first and replaces that map as a whole', () => {

@@ -291,9 +291,6 @@ export class HaproxyReconciler {
   #desiredServers(pool: RoutePool): Map<string, ModelServer> {
     const serving = new Set(pool.balancer.items);
     const weights = haproxyWeights(pool.endpoints.map((endpoint) => endpoint.weight));
-    // Other zones back the edge's zone up (HAProxy's backup servers) only while the pool has
-    // endpoints in it; without any, all are primaries, as core's preferZone has it.
-    const zoned = this.#zone !== undefined && pool.endpoints.some((endpoint) => endpoint.zone === this.#zone);
     const servers = new Map<string, ModelServer>();
     pool.endpoints.forEach((endpoint, index) => {
       const address = this.#resolve(endpoint.address);
@@ -306,15 +303,16 @@ export class HaproxyReconciler {
         port: endpoint.port,
         weight: weights[index]!,
         ready: serving.has(endpoint),
-        backup: zoned && endpoint.zone !== this.#zone,
+        backup: this.#zone !== undefined && endpoint.zone !== this.#zone,
         checked: true,
         backendKey: endpoint.backendKey,
         deleting: false,
       };
       servers.set(name, server);
-      // Panic twins need the backup tier to themselves: balanced with another zone's servers
-      // (`allbackups`), the twin of a dead server would keep its share of the requests.
-      if (zoned) return;
+      // Panic twins need the backup tier to themselves: on an edge with a zone, other zones'
+      // servers are backups too, and balanced with them (`allbackups`) the twin of a dead server
+      // would keep its share of the requests. There, the other zones are the fallback.
+      if (this.#zone !== undefined) return;
       const twin = panicTwinName(name);
       servers.set(twin, { ...server, name: twin, backup: true, checked: false });
     });
