@@ -35,6 +35,12 @@ const UPSTREAM_TIMEOUT = '3s';
 const LOAD = `open loop, ${RATE} requests/s through each edge named, GET / with Host demo.localhost, 5 s timeout; edges with WHARF_UPSTREAM_TIMEOUT=${UPSTREAM_TIMEOUT}`;
 /** h1 and h2 in zone a, h3 in zone b; the demo's replicas carry no zone, so every edge uses all. */
 const EDGE_ZONES = { h1: 'a', h2: 'a', h3: 'b' };
+/**
+ * h1's edge runs the built-in plane, h2's and h3's the image's default, HAProxy: every scenario
+ * holds both planes to its bar, and a host loss always leaves an edge of each kind but one.
+ */
+const EDGE_PLANES = { h1: 'builtin' } as const;
+const planeOf = (host: string) => (host in EDGE_PLANES ? 'builtin' : 'haproxy');
 /** The zones scenario's service: one replica in each zone. */
 const ZONED = { service: 'zoned', httpHost: 'zoned.localhost' };
 /** The three-tier scenario's apps, and the Host its client answers. */
@@ -61,6 +67,7 @@ beforeAll(async () => {
     upstreamTimeout: UPSTREAM_TIMEOUT,
     accessLog: true,
     zones: EDGE_ZONES,
+    planes: EDGE_PLANES,
     // The zones scenario removes its service: its Host must be gone before convergence is checked.
     routeGrace: '2s',
   });
@@ -85,7 +92,9 @@ describe(
     it('cross-host routing: every edge routes to the replicas on every host, at addresses the others reach', async () => {
       keepLogsOnFailure('routing');
       for (const edge of hosts.hosts) {
-        const routed = (await stack.routes(edge)).table.hosts.find((entry) => entry.host === stack.httpHost);
+        const routes = await stack.routes(edge);
+        expect(routes.dataplane, edge.name).toBe(planeOf(edge.name));
+        const routed = routes.table.hosts.find((entry) => entry.host === stack.httpHost);
         const endpoints = routed?.routes[0]?.endpoints ?? [];
         expect(endpoints.map((endpoint) => endpoint.id).sort()).toEqual(
           stack.replicas.map((replica) => stack.instanceId(replica)).sort(),
@@ -440,12 +449,18 @@ describe(
           fault: `${lost.name} (an etcd follower, with its bridge, edge and replica) SIGKILLed as a whole (docker kill), TTL ${TTL_MS / 1_000} s`,
           reports: [...beforeExpiry, ...expired],
           measured,
-          notes: { beforeExpiry: beforeExpiry.map(describeLoad), afterExpiry: expired.map(describeLoad) },
+          notes: {
+            beforeExpiry: beforeExpiry.map((report, index) => onEdge(survivors[index]!.name, report)),
+            afterExpiry: expired.map((report, index) => onEdge(survivors[index]!.name, report)),
+          },
         });
         expect(measured.keysGoneAfterKillMs).toBeLessThanOrEqual(TTL_MS + 1_000);
         expectNoFailures(expired, survivors);
         // The target: retried onto the other hosts, at most 1 in 1,000 fails.
-        expect(failed, beforeExpiry.map(describeLoad).join('\n')).toBeLessThanOrEqual(sent / 1_000);
+        expect(
+          failed,
+          beforeExpiry.map((report, index) => onEdge(survivors[index]!.name, report)).join('\n'),
+        ).toBeLessThanOrEqual(sent / 1_000);
       } finally {
         registry.close();
       }
@@ -454,6 +469,11 @@ describe(
     it('converges after the host loss', () => expectConverged(stack.liveHosts));
   },
 );
+
+/** One load's figures, with the edge and the plane it went through. */
+function onEdge(host: string, report: LoadReport): string {
+  return `${host} (${planeOf(host)} plane): ${describeLoad(report)}`;
+}
 
 /**
  * A host to cut off or lose: one that runs a replica (else the edges would lose nothing) and
@@ -500,7 +520,7 @@ function ownedBy(key: string, host: SimulatedHost): boolean {
 /** Every request through every edge answered; the message names the edge and when they failed. */
 function expectNoFailures(reports: readonly LoadReport[], edges: readonly SimulatedHost[]): void {
   for (const [index, report] of reports.entries()) {
-    expect(report.failures, `through ${edges[index]!.name}'s edge: ${describeLoad(report)}`).toEqual({});
+    expect(report.failures, `through ${onEdge(edges[index]!.name, report)}`).toEqual({});
   }
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RoutesDocument } from '@wharf/edge';
+import { type DataPlane, dataPlaneEnv } from './data-planes.js';
 import { poll } from './poll.js';
 import type { SimulatedHost } from './simulated-host.js';
 import type { SimulatedHosts } from './simulated-hosts.js';
@@ -46,6 +47,8 @@ export interface MultiHostStackOptions {
   readonly zones?: Readonly<Record<string, string>>;
   /** The edges' `WHARF_ROUTE_GRACE`: how long a host whose last endpoint went away stays held. */
   readonly routeGrace?: string;
+  /** Host name → its edge's data plane; a host not named runs the image's default (HAProxy). */
+  readonly planes?: Readonly<Record<string, DataPlane>>;
 }
 
 /** A wharf/demo container that is not one of the demo's replicas (another service or Host). */
@@ -341,9 +344,7 @@ export class MultiHostStack {
       network: 'host',
       env: {
         WHARF_ETCD: etcd,
-        // The built-in plane: on HAProxy a request sent on a reused connection to a host that
-        // vanished waits for WHARF_UPSTREAM_TIMEOUT, past the host-loss bar (docs/multi-host.md).
-        WHARF_DATAPLANE: 'builtin',
+        ...(this.#options.planes?.[host.name] ? dataPlaneEnv(this.#options.planes[host.name]!) : {}),
         WHARF_LISTEN: `0.0.0.0:${EDGE_PORT}`,
         // Open to this machine so tests and people can read /routes from outside the host.
         WHARF_ADMIN_LISTEN: `0.0.0.0:${EDGE_ADMIN_PORT}`,
