@@ -153,12 +153,25 @@ export async function run({ options, signal }) {
     cpus: cpus.proxy,
     env: { WHARF_TLS_LISTEN: `127.0.0.1:${tlsPort}`, WHARF_TLS_CERTS: certificate.dir },
   });
+  // The HAProxy data plane: the same certificate, taken through its Runtime API.
+  const planeTlsPort = await freePort();
+  const plane = await startEdge({
+    etcd: etcd.endpoint,
+    cpus: cpus.proxy,
+    env: {
+      WHARF_DATAPLANE: 'haproxy',
+      WHARF_TLS_LISTEN: `127.0.0.1:${planeTlsPort}`,
+      WHARF_TLS_CERTS: certificate.dir,
+    },
+    name: 'wharf-edge-haproxy',
+  });
   await putEndpoint(
     etcd.client,
     endpointRecord({ service: 'bench', id: 'bench:backend:80', port: backend.port, hosts: [HOST] }),
   );
   const targets = [
     { name: 'wharf-edge', port: tlsPort, handle: edge.handle },
+    { name: 'wharf-edge-haproxy', port: planeTlsPort, handle: plane.handle },
     { name: 'nginx', ...(await startNginxTls({ backendPort: backend.port, certificate, cpus: cpus.proxy })) },
     {
       name: 'haproxy',
@@ -213,23 +226,25 @@ export function bars() {
 }
 
 export function markdown(result) {
-  const names = ['wharf-edge', 'nginx', 'haproxy'];
+  const names = ['wharf-edge', 'wharf-edge-haproxy', 'nginx', 'haproxy'];
   const lines = [
     `HTTPS on one pinned core per proxy (1 worker/thread), same ECDSA P-256 certificate, same nginx backend; h2load on the other core; median of ${result.rounds} interleaved round(s). Handshakes: one request per new connection.`,
     '',
-    `| measurement | ${names.join(' | ')} | wharf-edge / nginx |`,
-    `|---|${names.map(() => '---:').join('|')}|---:|`,
+    `| measurement | ${names.join(' | ')} | wharf-edge / nginx | wharf-edge-haproxy / nginx |`,
+    `|---|${names.map(() => '---:').join('|')}|---:|---:|`,
   ];
   for (const row of result.rows) {
     const cells = names.map((name) => {
       const target = row.targets[name];
       return target ? `${target.rate}${target.failed > 0 ? ` (${target.failed} failed)` : ''}` : '-';
     });
-    const ratio =
-      row.targets['wharf-edge'] && row.targets.nginx
-        ? (row.targets['wharf-edge'].rate / row.targets.nginx.rate).toFixed(2)
+    const ratio = (name) =>
+      row.targets[name] && row.targets.nginx
+        ? (row.targets[name].rate / row.targets.nginx.rate).toFixed(2)
         : '-';
-    lines.push(`| ${row.measurement} | ${cells.join(' | ')} | ${ratio} |`);
+    lines.push(
+      `| ${row.measurement} | ${cells.join(' | ')} | ${ratio('wharf-edge')} | ${ratio('wharf-edge-haproxy')} |`,
+    );
   }
   return lines.join('\n');
 }
