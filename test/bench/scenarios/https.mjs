@@ -146,79 +146,87 @@ export async function run({ options, signal }) {
   const cpus = { proxy: '1', load: '0', backend: '0' };
   const certificate = await createCertificate();
   const etcd = await startEtcd();
-  const backend = await startBackend({ cpus: cpus.backend });
-  const tlsPort = await freePort();
-  const edge = await startEdge({
-    etcd: etcd.endpoint,
-    cpus: cpus.proxy,
-    env: { WHARF_TLS_LISTEN: `127.0.0.1:${tlsPort}`, WHARF_TLS_CERTS: certificate.dir },
-  });
-  // The HAProxy data plane: the same certificate, taken through its Runtime API.
-  const planeTlsPort = await freePort();
-  const plane = await startEdge({
-    etcd: etcd.endpoint,
-    cpus: cpus.proxy,
-    env: {
-      WHARF_DATAPLANE: 'haproxy',
-      WHARF_TLS_LISTEN: `127.0.0.1:${planeTlsPort}`,
-      WHARF_TLS_CERTS: certificate.dir,
-    },
-    name: 'wharf-edge-haproxy',
-  });
-  await putEndpoint(
-    etcd.client,
-    endpointRecord({ service: 'bench', id: 'bench:backend:80', port: backend.port, hosts: [HOST] }),
-  );
-  const targets = [
-    { name: 'wharf-edge', port: tlsPort, handle: edge.handle },
-    { name: 'wharf-edge-haproxy', port: planeTlsPort, handle: plane.handle },
-    { name: 'nginx', ...(await startNginxTls({ backendPort: backend.port, certificate, cpus: cpus.proxy })) },
-    {
-      name: 'haproxy',
-      ...(await startHaproxyTls({ backendPort: backend.port, certificate, cpus: cpus.proxy })),
-    },
-  ];
-  for (const target of targets) {
-    target.url = `https://${HOST}:${target.port}/small`;
-    for (let attempt = 0; ; attempt++) {
-      const probe = await h2load(target.url, ['-n', '1', '-c', '1'], undefined).catch(() => ({
-        status2xx: 0,
-      }));
-      if (probe.status2xx === 1) break;
-      if (attempt > 100)
-        throw new Error(`${target.name} does not answer HTTPS:\n${target.handle.log().slice(-1500)}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  const rounds = options.quick ? 1 : options.rounds;
-  const samples = {};
-  for (let round_ = 0; round_ < rounds; round_++) {
-    for (const [measurement, args] of Object.entries(measurements(options.quick))) {
-      for (const target of targets) {
-        if (signal.aborted) throw signal.reason;
-        const result = await h2load(target.url, args, cpus.load);
-        samples[measurement] ??= {};
-        samples[measurement][target.name] ??= [];
-        samples[measurement][target.name].push(result);
-        progress(
-          `https: round ${round_ + 1}/${rounds} ${target.name} ${measurement}: ${round(result.rate, 0)} (${result.failed} failed)`,
-        );
+  try {
+    const backend = await startBackend({ cpus: cpus.backend });
+    const tlsPort = await freePort();
+    const edge = await startEdge({
+      etcd: etcd.endpoint,
+      cpus: cpus.proxy,
+      env: { WHARF_TLS_LISTEN: `127.0.0.1:${tlsPort}`, WHARF_TLS_CERTS: certificate.dir },
+    });
+    // The HAProxy data plane: the same certificate, taken through its Runtime API.
+    const planeTlsPort = await freePort();
+    const plane = await startEdge({
+      etcd: etcd.endpoint,
+      cpus: cpus.proxy,
+      env: {
+        WHARF_DATAPLANE: 'haproxy',
+        WHARF_TLS_LISTEN: `127.0.0.1:${planeTlsPort}`,
+        WHARF_TLS_CERTS: certificate.dir,
+      },
+      name: 'wharf-edge-haproxy',
+    });
+    await putEndpoint(
+      etcd.client,
+      endpointRecord({ service: 'bench', id: 'bench:backend:80', port: backend.port, hosts: [HOST] }),
+    );
+    const targets = [
+      { name: 'wharf-edge', port: tlsPort, handle: edge.handle },
+      { name: 'wharf-edge-haproxy', port: planeTlsPort, handle: plane.handle },
+      {
+        name: 'nginx',
+        ...(await startNginxTls({ backendPort: backend.port, certificate, cpus: cpus.proxy })),
+      },
+      {
+        name: 'haproxy',
+        ...(await startHaproxyTls({ backendPort: backend.port, certificate, cpus: cpus.proxy })),
+      },
+    ];
+    for (const target of targets) {
+      target.url = `https://${HOST}:${target.port}/small`;
+      for (let attempt = 0; ; attempt++) {
+        const probe = await h2load(target.url, ['-n', '1', '-c', '1'], undefined).catch(() => ({
+          status2xx: 0,
+        }));
+        if (probe.status2xx === 1) break;
+        if (attempt > 100)
+          throw new Error(`${target.name} does not answer HTTPS:\n${target.handle.log().slice(-1500)}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
+    const rounds = options.quick ? 1 : options.rounds;
+    const samples = {};
+    for (let round_ = 0; round_ < rounds; round_++) {
+      for (const [measurement, args] of Object.entries(measurements(options.quick))) {
+        for (const target of targets) {
+          if (signal.aborted) throw signal.reason;
+          const result = await h2load(target.url, args, cpus.load);
+          samples[measurement] ??= {};
+          samples[measurement][target.name] ??= [];
+          samples[measurement][target.name].push(result);
+          progress(
+            `https: round ${round_ + 1}/${rounds} ${target.name} ${measurement}: ${round(result.rate, 0)} (${result.failed} failed)`,
+          );
+        }
+      }
+    }
+    const rows = Object.entries(samples).map(([measurement, byTarget]) => ({
+      measurement,
+      targets: Object.fromEntries(
+        Object.entries(byTarget).map(([name, results]) => [
+          name,
+          {
+            rate: round(median(results.map((result) => result.rate)), 0),
+            failed: results.reduce((sum, r) => sum + r.failed, 0),
+          },
+        ]),
+      ),
+    }));
+    return { rounds, host: HOST, certificate: 'ECDSA P-256, same file for every target', rows };
+  } finally {
+    // The processes stop with the scenario; etcd's client would keep the bench from exiting.
+    await etcd.close();
   }
-  const rows = Object.entries(samples).map(([measurement, byTarget]) => ({
-    measurement,
-    targets: Object.fromEntries(
-      Object.entries(byTarget).map(([name, results]) => [
-        name,
-        {
-          rate: round(median(results.map((result) => result.rate)), 0),
-          failed: results.reduce((sum, r) => sum + r.failed, 0),
-        },
-      ]),
-    ),
-  }));
-  return { rounds, host: HOST, certificate: 'ECDSA P-256, same file for every target', rows };
 }
 
 export function bars() {
