@@ -45,14 +45,20 @@ function rig(
     resolve?: (address: string) => string | undefined;
     graceMs?: number;
     now?: () => number;
+    zone?: string;
   } = {},
 ) {
-  const builder = new RouteTableBuilder({ graceMs: options.graceMs ?? 0, now: options.now });
+  const builder = new RouteTableBuilder({
+    graceMs: options.graceMs ?? 0,
+    now: options.now,
+    zone: options.zone,
+  });
   const reconciler = new HaproxyReconciler({
     maps,
     ejectionMs: 1_000,
     resolve: options.resolve ?? ((address) => address),
     slotBlock: options.slotBlock ?? 4,
+    zone: options.zone,
   });
   let revision = 0;
   return {
@@ -174,47 +180,30 @@ describe('HaproxyReconciler', () => {
   });
 
   it('makes endpoints of other zones backup servers (without panic twins), and a zone change a reload', () => {
-    const builder = new RouteTableBuilder({ zone: 'eu-1a' });
-    const reconciler = new HaproxyReconciler({
-      maps,
-      ejectionMs: 1_000,
-      resolve: (address) => address,
-      zone: 'eu-1a',
-    });
+    const { apply } = rig({ zone: 'eu-1a' });
     const near = record('n1:near:80', 8001, 'zone.test', { tags: ['zone=eu-1a'] });
     const far = record('n1:far:80', 8002, 'zone.test', { tags: ['zone=us-1a'] });
-    const first = builder.apply({ revision: 1, changes: [put(near), put(far)] });
-    const lines = commands(reconciler.plan(first.table, first.changedHosts).steps, { twins: true });
+    const lines = commands(apply(put(near), put(far)).steps, { twins: true });
     expect(lines).toContainEqual(expect.stringMatching(/^add server p0\/n1:near:80 .*mark-down$/));
     expect(lines).toContainEqual(expect.stringMatching(/^add server p0\/n1:far:80 .*mark-down backup$/));
     // Balanced with the far zone's servers, a twin would keep sending to a dead near one.
     expect(lines.filter((line) => line.includes(':panic'))).toEqual([]);
-    const moved = builder.apply({ revision: 2, changes: [put({ ...far, tags: ['zone=eu-1a'] })] });
-    expect(reconciler.plan(moved.table, moved.changedHosts).reload).toBe(true);
+    expect(apply(put({ ...far, tags: ['zone=eu-1a'] })).reload).toBe(true);
   });
 
   it('balances all endpoints as backups, without twins, when none is in the edge zone', () => {
-    const builder = new RouteTableBuilder({ zone: 'eu-1a' });
-    const reconciler = new HaproxyReconciler({
-      maps,
-      ejectionMs: 1_000,
-      resolve: (address) => address,
-      zone: 'eu-1a',
-    });
+    const { apply } = rig({ zone: 'eu-1a' });
     const far = record('n1:far:80', 8002, 'zone.test', { tags: ['zone=us-1a'] });
     const untagged = record('n1:untagged:80', 8003, 'zone.test');
-    const first = builder.apply({ revision: 1, changes: [put(far), put(untagged)] });
-    const added = commands(reconciler.plan(first.table, first.changedHosts).steps, { twins: true }).filter(
-      (line) => line.startsWith('add server'),
+    const added = commands(apply(put(far), put(untagged)).steps, { twins: true }).filter((line) =>
+      line.startsWith('add server'),
     );
     expect(added).toEqual([
       expect.stringMatching(/^add server p0\/n1:far:80 .*mark-down backup$/),
       expect.stringMatching(/^add server p0\/n1:untagged:80 .*mark-down backup$/),
     ]);
     // The first endpoint in the zone takes the requests from them: no reload.
-    const near = record('n1:near:80', 8001, 'zone.test', { tags: ['zone=eu-1a'] });
-    const arrived = builder.apply({ revision: 2, changes: [put(near)] });
-    expect(reconciler.plan(arrived.table, arrived.changedHosts).reload).toBe(false);
+    expect(apply(put(record('n1:near:80', 8001, 'zone.test', { tags: ['zone=eu-1a'] }))).reload).toBe(false);
   });
 
   it('keeps wildcard hosts most specific first and replaces that map as a whole', () => {
