@@ -183,8 +183,8 @@ describe('wharf-edge lifecycle', () => {
       );
       expect(Number(total?.[1])).toBe(20);
       expect(metrics).toMatch(/wharf_edge_route_endpoints\{route="life\.test\/",state="serving"\} 1/);
-      // Built-in: each worker process has its own request-id prefix and the primary hands
-      // connections out round-robin. HAProxy: one process with two threads, one prefix.
+      // Built-in: each worker process has its own request-id prefix and accepts from the shared
+      // socket. HAProxy: one process with two threads, one prefix.
       expect(pids.size).toBe(dataplane === 'builtin' ? 2 : 1);
       expect(await edge.stop()).toBe(0);
     });
@@ -200,6 +200,8 @@ describe('wharf-edge lifecycle', () => {
     await eventually(async () => expect(await childrenOf(edge.child.pid)).toHaveLength(2));
     const [victim] = await childrenOf(edge.child.pid);
     process.kill(victim as number, 'SIGKILL');
+    // At once: a connection must not be handed to the dead worker (Node's round robin did, and
+    // it was never answered).
     expect((await get(edge.url, 'life.test', '/', { headers: { connection: 'close' } })).status).toBe(200);
     await eventually(async () => {
       const workers = await childrenOf(edge.child.pid);

@@ -101,6 +101,10 @@ export class ClusterPrimary {
       }
     };
     cluster.on('message', onMessage);
+    // Each worker accepts from the shared socket itself. With Node's default round robin the
+    // primary accepts and hands each connection to a worker; one handed to a worker that has
+    // just died (and that the primary has not yet seen exit) is never answered and never closed.
+    cluster.schedulingPolicy = cluster.SCHED_NONE;
     // Workers also stop when the admin listener fails to start.
     const stopping = new AbortController();
     const unlink = whenAborted(signal, () => stopping.abort());
