@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@wharf/core';
-import { silentLogger } from '@wharf/core';
+import { aborted, silentLogger } from '@wharf/core';
 import type { ListenAddress } from '../edge-config.js';
 
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -54,8 +54,7 @@ export class AdminServer {
   /** Listens until `signal` aborts, then closes. */
   async run(signal: AbortSignal): Promise<void> {
     await this.listen();
-    if (!signal.aborted)
-      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    await aborted(signal);
     await this.close();
   }
 

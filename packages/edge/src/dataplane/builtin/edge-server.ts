@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@wharf/core';
-import { silentLogger } from '@wharf/core';
+import { aborted, silentLogger } from '@wharf/core';
 import type { ListenAddress } from '../../edge-config.js';
 import type { ProxyHandler } from './proxy-handler.js';
 import { headWithoutUpgrade, isWebSocketUpgrade } from './upgrade-request.js';
@@ -99,8 +99,7 @@ export class EdgeServer {
   /** Listens until `signal` aborts, then shuts down gracefully. */
   async run(signal: AbortSignal): Promise<void> {
     await this.listen();
-    if (!signal.aborted)
-      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    await aborted(signal);
     await this.close();
   }
 

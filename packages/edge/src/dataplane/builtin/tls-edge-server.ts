@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createSecureContext, type SecureContext, type TLSSocket, type Server as TlsServer } from 'node:tls';
 import type { Logger } from '@wharf/core';
-import { silentLogger } from '@wharf/core';
+import { aborted, silentLogger } from '@wharf/core';
 import type { ListenAddress } from '../../edge-config.js';
 import { createAlpnChallengeServer } from '../../tls/alpn-challenge-server.js';
 import { ACME_TLS_ALPN } from '../../tls/challenge-set.js';
@@ -233,8 +233,7 @@ export class TlsEdgeServer {
   /** Listens until `signal` aborts, then shuts down gracefully. */
   async run(signal: AbortSignal): Promise<void> {
     await this.listen();
-    if (!signal.aborted)
-      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    await aborted(signal);
     await this.close();
   }
 
