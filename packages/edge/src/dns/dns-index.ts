@@ -116,6 +116,12 @@ export class DnsIndex {
   readonly #addresses = new Map<string, { address: string; family: 4 | 6; count: number }>();
   #revision = 0;
   #synced = false;
+  #generation = 0;
+
+  /** Grows with every batch applied: answers computed before it changed may be stale. */
+  get generation(): number {
+    return this.#generation;
+  }
 
   /** The etcd revision of the last batch (the SOA serial). */
   get revision(): number {
@@ -147,6 +153,7 @@ export class DnsIndex {
     }
     this.#revision = Math.max(this.#revision, batch.revision);
     this.#synced = true;
+    this.#generation += 1;
   }
 
   /** What `labels` (lowercase, below the domain, left to right) name. */

@@ -415,6 +415,42 @@ describe('DnsResponder', () => {
     expect(data(ask(valid).answers, 'A')).toEqual(['10.0.0.1']);
   });
 
+  it("answers a repeated query from its cache: the asker's id, counted, rotated, and new after a change", () => {
+    apply(
+      put(endpoint({ service: 'db', id: 'n1:db-1:1', address: '10.0.0.1' })),
+      put(endpoint({ service: 'db', id: 'n1:db-2:1', address: '10.0.0.2' })),
+    );
+    const first = query('db.wharf');
+    const again = Buffer.from(first);
+    again.writeUInt16BE(0xbeef, 0);
+    const answers = [ask(first), ask(again), ask(first)];
+    expect(answers.map((answer) => answer.id)).toEqual([
+      first.readUInt16BE(0),
+      0xbeef,
+      first.readUInt16BE(0),
+    ]);
+    expect(answers.map((answer) => data(answer.answers, 'A')[0])).toEqual([
+      '10.0.0.1',
+      '10.0.0.2',
+      '10.0.0.1',
+    ]);
+    expect(responder.counters.answers.get('udp NOERROR')).toBe(3);
+    // Over TCP the same bytes are another query; a registry change forgets every answer.
+    expect(data(ask(first, 'tcp').answers, 'A')).toHaveLength(2);
+    apply(remove(endpoint({ service: 'db', id: 'n1:db-1:1' })));
+    expect(data(ask(first).answers, 'A')).toEqual(['10.0.0.2']);
+    // A repeated truncated answer is counted as truncated each time.
+    const before = responder.counters.truncated;
+    apply(
+      ...Array.from({ length: 60 }, (_, i) =>
+        put(endpoint({ service: 'big', id: `n1:big-${i}:1`, address: `10.1.0.${i}` })),
+      ),
+    );
+    const big = query('big.wharf');
+    expect([ask(big).flag_tc, ask(big).flag_tc]).toEqual([true, true]);
+    expect(responder.counters.truncated).toBe(before + 2);
+  });
+
   it('counts answers by transport and rcode', () => {
     apply();
     ask(query('nope.wharf'));

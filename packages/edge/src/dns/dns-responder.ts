@@ -56,7 +56,23 @@ interface Reply {
   readonly answers: Answer[];
   readonly authorities: Answer[];
   readonly additionals: Answer[];
+  /** How many rotations of the addresses give different answers (1: the answer never rotates). */
+  readonly rotations: number;
 }
+
+/**
+ * The encoded answers to one query (every byte but the id), one per rotation of its addresses,
+ * each filled in when first needed.
+ */
+interface CachedAnswer {
+  readonly variants: (Buffer | undefined)[];
+  readonly rcode: DnsRcode;
+  /** The rotation the next query gets. */
+  next: number;
+}
+
+/** Queries remembered per registry state; a flood of distinct names clears it, never grows it. */
+const MAX_CACHED_QUERIES = 4_096;
 
 /**
  * Turns one DNS query (the bytes of one message) into the bytes of its answer, authoritatively
@@ -74,8 +90,13 @@ export class DnsResponder {
   readonly #answers = new Map<string, number>();
   readonly #dropped = new Map<DnsDropReason, number>();
   #truncated = 0;
-  /** Rotates A and AAAA answers between queries, so clients that take the first spread out. */
-  #rotation = 0;
+  /**
+   * Answers by query (transport and every byte after the id), while the index is at
+   * `#cachedGeneration`. A and AAAA answers rotate between queries of a name, so clients that
+   * take the first spread out: each rotation is one variant.
+   */
+  readonly #cache = new Map<string, CachedAnswer>();
+  #cachedGeneration = -1;
 
   constructor(options: DnsResponderOptions) {
     this.#index = options.index;
@@ -91,11 +112,46 @@ export class DnsResponder {
 
   /** The answer to `message`, or undefined when it must be dropped (counted by reason). */
   answer(message: Buffer, transport: DnsTransport): Buffer | undefined {
-    const query = this.#decode(message);
-    if (typeof query === 'string') {
-      this.#dropped.set(query, (this.#dropped.get(query) ?? 0) + 1);
-      return undefined;
+    if (this.#cachedGeneration !== this.#index.generation) {
+      this.#cache.clear();
+      this.#cachedGeneration = this.#index.generation;
     }
+    // The same bytes are the same query: no need to decode and check them again.
+    const key = message.length >= 12 ? `${transport}${message.toString('latin1', 2)}` : undefined;
+    let cached = key === undefined ? undefined : this.#cache.get(key);
+    if (cached === undefined) {
+      const query = this.#decode(message);
+      if (typeof query === 'string') {
+        this.#dropped.set(query, (this.#dropped.get(query) ?? 0) + 1);
+        return undefined;
+      }
+      const { bytes, reply } = this.#compute(query, transport, 0);
+      cached = {
+        variants: Array.from({ length: reply.rotations }, (_, rotation) =>
+          rotation === 0 ? bytes : undefined,
+        ),
+        rcode: reply.rcode,
+        next: 0,
+      };
+      if (this.#cache.size >= MAX_CACHED_QUERIES) this.#cache.clear();
+      this.#cache.set(key as string, cached);
+    }
+    const rotation = cached.next++ % cached.variants.length;
+    const bytes = (cached.variants[rotation] ??= this.#compute(
+      dnsPacket.decode(message),
+      transport,
+      rotation,
+    ).bytes);
+    const counted = `${transport} ${cached.rcode}`;
+    this.#answers.set(counted, (this.#answers.get(counted) ?? 0) + 1);
+    if (bytes.readUInt16BE(2) & dnsPacket.TRUNCATED_RESPONSE) this.#truncated += 1;
+    const answer = Buffer.from(bytes);
+    answer.writeUInt16BE(message.readUInt16BE(0), 0);
+    return answer;
+  }
+
+  /** The answer to a query that passed `#decode`, its addresses rotated `rotation` places. */
+  #compute(query: DecodedPacket, transport: DnsTransport, rotation: number): { bytes: Buffer; reply: Reply } {
     const question = query.questions?.[0] as Question;
     const opts = (query.additionals ?? []).filter((record): record is OptAnswer => record.type === 'OPT');
     const opt = opts[0];
@@ -103,16 +159,14 @@ export class DnsResponder {
     if (opts.length > 1) reply = this.#bare('FORMERR');
     else if (opt && opt.ednsVersion > 0) reply = this.#bare('BADVERS');
     else if ((query.flags ?? 0) & OPCODE_MASK) reply = this.#bare('NOTIMP');
-    else reply = this.#resolve(question);
+    else reply = this.#resolve(question, rotation);
     const limit =
       transport === 'tcp'
         ? MAX_TCP_MESSAGE
         : opt
           ? Math.min(Math.max(opt.udpPayloadSize, MIN_UDP_PAYLOAD), MAX_UDP_PAYLOAD)
           : MIN_UDP_PAYLOAD;
-    const key = `${transport} ${reply.rcode}`;
-    this.#answers.set(key, (this.#answers.get(key) ?? 0) + 1);
-    return this.#encode(query, question, opt !== undefined, reply, limit, transport);
+    return { bytes: this.#encode(query, question, opt !== undefined, reply, limit, transport), reply };
   }
 
   /** The query, or why it is dropped. */
@@ -153,10 +207,10 @@ export class DnsResponder {
   }
 
   #bare(rcode: DnsRcode, authoritative = false): Reply {
-    return { rcode, authoritative, answers: [], authorities: [], additionals: [] };
+    return { rcode, authoritative, answers: [], authorities: [], additionals: [], rotations: 1 };
   }
 
-  #resolve(question: Question): Reply {
+  #resolve(question: Question, rotation: number): Reply {
     const labels = question.name
       .toLowerCase()
       .split('.')
@@ -171,10 +225,18 @@ export class DnsResponder {
     if (!this.#index.synced) return this.#bare('SERVFAIL');
     const found = this.#index.lookup(below);
     if (found.kind === 'missing') return this.#negative('NXDOMAIN');
-    const answers = this.#records(type, question.name, found);
+    const answers = this.#records(type, question.name, found, rotation);
     if (answers.length === 0) return this.#negative('NOERROR');
     const additionals = type === 'SRV' || type === 'ANY' ? this.#targets(answers) : [];
-    return { rcode: 'NOERROR', authoritative: true, answers, authorities: [], additionals };
+    const rotations =
+      found.kind === 'service' && !found.srvOnly
+        ? Math.max(
+            1,
+            type === 'A' || type === 'ANY' ? found.set.ipv4.length : 1,
+            type === 'AAAA' || type === 'ANY' ? found.set.ipv6.length : 1,
+          )
+        : 1;
+    return { rcode: 'NOERROR', authoritative: true, answers, authorities: [], additionals, rotations };
   }
 
   /** The labels below the domain, or undefined when the name is not in it. */
@@ -189,7 +251,14 @@ export class DnsResponder {
   }
 
   #negative(rcode: 'NXDOMAIN' | 'NOERROR'): Reply {
-    return { rcode, authoritative: true, answers: [], authorities: [this.#soa()], additionals: [] };
+    return {
+      rcode,
+      authoritative: true,
+      answers: [],
+      authorities: [this.#soa()],
+      additionals: [],
+      rotations: 1,
+    };
   }
 
   #soa(): Answer {
@@ -211,7 +280,12 @@ export class DnsResponder {
     };
   }
 
-  #records(type: string, name: string, found: Exclude<DnsName, { kind: 'missing' }>): Answer[] {
+  #records(
+    type: string,
+    name: string,
+    found: Exclude<DnsName, { kind: 'missing' }>,
+    rotation: number,
+  ): Answer[] {
     const ttl = this.#ttl;
     const wants = (kind: 'A' | 'AAAA' | 'SRV' | 'SOA') => type === kind || type === 'ANY';
     switch (found.kind) {
@@ -227,8 +301,8 @@ export class DnsResponder {
         const records: Answer[] = [];
         const { set } = found;
         if (!found.srvOnly) {
-          if (wants('A')) this.#addresses(records, 'A', name, set.ipv4);
-          if (wants('AAAA')) this.#addresses(records, 'AAAA', name, set.ipv6);
+          if (wants('A')) this.#addresses(records, 'A', name, set.ipv4, rotation);
+          if (wants('AAAA')) this.#addresses(records, 'AAAA', name, set.ipv6, rotation);
         }
         // ANY gets the addresses only (RFC 8482: a subset is a full answer to ANY).
         if (type === 'SRV' || (type === 'ANY' && found.srvOnly)) this.#services(records, name, set);
@@ -237,10 +311,16 @@ export class DnsResponder {
     }
   }
 
-  #addresses(records: Answer[], type: 'A' | 'AAAA', name: string, addresses: readonly string[]): void {
+  #addresses(
+    records: Answer[],
+    type: 'A' | 'AAAA',
+    name: string,
+    addresses: readonly string[],
+    rotation: number,
+  ): void {
     const count = addresses.length;
     if (count === 0) return;
-    const start = this.#rotation++ % count;
+    const start = rotation % count;
     for (let index = 0; index < count; index++) {
       records.push({ type, name, ttl: this.#ttl, data: addresses[(start + index) % count] as string });
     }
@@ -338,7 +418,6 @@ export class DnsResponder {
     packet.additionals = opt;
     if (dnsPacket.encodingLength(packet) <= limit) return dnsPacket.encode(packet);
     if (transport === 'udp') {
-      this.#truncated += 1;
       packet.flags |= dnsPacket.TRUNCATED_RESPONSE;
       packet.answers = [];
       packet.authorities = [];
