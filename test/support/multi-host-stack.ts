@@ -148,7 +148,7 @@ export class MultiHostStack {
     return `${replica.host.name}:${replica.name}:8080`;
   }
 
-  /** Waits until every live edge routes exactly `replicas` for `httpHost`, all serving. */
+  /** Waits until every live edge is ready (`/readyz`) and routes exactly `replicas` for `httpHost`, all serving. */
   async waitRouted(
     replicas: readonly Replica[],
     edges: readonly SimulatedHost[] = this.liveHosts,
@@ -158,6 +158,12 @@ export class MultiHostStack {
     await poll(
       async () => {
         for (const edge of edges) {
+          // What a load balancer in front of the edges waits for: the table alone is known
+          // before HAProxy listens (ECONNREFUSED through a HAProxy edge just started).
+          const ready = await fetch(`http://${edge.address}:${EDGE_ADMIN_PORT}/readyz`, {
+            signal: AbortSignal.timeout(2_000),
+          });
+          if (!ready.ok) throw new Error(`${edge.name}'s edge is not ready (/readyz ${ready.status})`);
           const routed = await this.routedEndpoints(edge, httpHost);
           const serving = [...routed].filter(([, state]) => state === 'serving').map(([id]) => id);
           if (JSON.stringify(serving.sort()) !== JSON.stringify(expected)) {

@@ -25,8 +25,7 @@ export interface HaproxyServer {
    * Passive health applies (`check`, `observe`). False for an endpoint's panic twin: a backup
    * copy without checks, used only when every checked server of the pool is down, so a pool
    * whose endpoints all failed is still tried (as the built-in plane's panic mode does) instead
-   * of answering 503 until a check passes. Only on an edge without a zone: with one, the other
-   * zones' servers hold the backup tier.
+   * of answering 503 until a check passes.
    */
   readonly checked: boolean;
 }

@@ -309,10 +309,10 @@ export class HaproxyReconciler {
         deleting: false,
       };
       servers.set(name, server);
-      // Panic twins need the backup tier to themselves: on an edge with a zone, other zones'
-      // servers are backups too, and balanced with them (`allbackups`) the twin of a dead server
-      // would keep its share of the requests. There, the other zones are the fallback.
-      if (this.#zone !== undefined) return;
+      // On an edge with a zone the twins share HAProxy's backup tier with the other zones'
+      // servers (`allbackups`): the twin of an ejected server keeps a share of what goes there,
+      // each such request waiting out the connect timeout before another server takes it. The
+      // price of a panic tier when every server is down, with two tiers to place three in.
       const twin = panicTwinName(name);
       servers.set(twin, { ...server, name: twin, backup: true, checked: false });
     });
