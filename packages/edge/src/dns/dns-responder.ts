@@ -137,11 +137,11 @@ export class DnsResponder {
       this.#cache.set(key as string, cached);
     }
     const rotation = cached.next++ % cached.variants.length;
-    const bytes = (cached.variants[rotation] ??= this.#compute(
-      dnsPacket.decode(message),
-      transport,
-      rotation,
-    ).bytes);
+    let bytes = cached.variants[rotation];
+    if (bytes === undefined) {
+      bytes = this.#compute(dnsPacket.decode(message), transport, rotation).bytes;
+      cached.variants[rotation] = bytes;
+    }
     const counted = `${transport} ${cached.rcode}`;
     this.#answers.set(counted, (this.#answers.get(counted) ?? 0) + 1);
     if (bytes.readUInt16BE(2) & dnsPacket.TRUNCATED_RESPONSE) this.#truncated += 1;
