@@ -3,7 +3,7 @@ import { docker } from '../bridge/support/demo-containers.js';
 import { DockerSocketProxy } from '../bridge/support/docker-socket-proxy.js';
 import { EtcdServer } from '../support/etcd-server.js';
 import { eventually } from '../support/wait.js';
-import { FaultRig, faultMs, recordResult, SCENARIO_TIMEOUT_MS } from './support/fault-rig.js';
+import { FaultRig, faultMs, loadFigures, recordResult, SCENARIO_TIMEOUT_MS } from './support/fault-rig.js';
 
 describe(
   'fault: the Docker event stream cut while containers change',
@@ -66,10 +66,7 @@ describe(
         load: '4 keep-alive loops, ~5 ms apart, through the edge to 2 wharf/demo replicas',
         fault:
           'Docker socket proxy cut (connections dropped, new ones refused) for 3 s; meanwhile a container stopped and one started',
-        requestsSent: report.sent,
-        requestsFailed: report.failed,
-        failures: report.failures,
-        samples: report.samples,
+        ...loadFigures(report),
         registrationsLost: 0,
         measured: { resyncedAfterReconnectMs: resyncMs, staleKeys: stale },
       });

@@ -4,7 +4,7 @@ import { ChildProgram, PROGRAM_MAIN } from '../support/child-program.js';
 import { DATA_PLANES, dataPlaneEnv } from '../support/data-planes.js';
 import { EtcdServer } from '../support/etcd-server.js';
 import { eventually } from '../support/wait.js';
-import { FaultRig, recordResult, SCENARIO_TIMEOUT_MS } from './support/fault-rig.js';
+import { FaultRig, loadFigures, recordResult, SCENARIO_TIMEOUT_MS } from './support/fault-rig.js';
 
 describe('fault: edge SIGKILLed under load and restarted', { timeout: SCENARIO_TIMEOUT_MS }, () => {
   let etcd: EtcdServer;
@@ -86,10 +86,7 @@ describe('fault: edge SIGKILLed under load and restarted', { timeout: SCENARIO_T
       scenario: plane === 'builtin' ? 'edge-restart' : `edge-restart-${plane}`,
       load: `4 keep-alive loops, ~5 ms apart, through the ${plane} edge to 2 wharf/demo replicas`,
       fault: 'edge SIGKILLed (HAProxy dies with it), a new edge started on the same ports',
-      requestsSent: report.sent,
-      requestsFailed: report.failed,
-      failures: report.failures,
-      samples: report.samples,
+      ...loadFigures(report),
       registrationsLost: 0,
       measured: {
         processStartToFirstRoutedResponseMs: firstResponseMs,

@@ -5,7 +5,7 @@ import type { Watcher } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdCluster } from '../support/etcd-cluster.js';
 import { eventually } from '../support/wait.js';
-import { FaultRig, faultMs, recordResult, SCENARIO_TIMEOUT_MS } from './support/fault-rig.js';
+import { FaultRig, faultMs, loadFigures, recordResult, SCENARIO_TIMEOUT_MS } from './support/fault-rig.js';
 
 const PARTITION_MS = faultMs(8_000, 6_000, 60_000);
 
@@ -88,10 +88,7 @@ describe(
         scenario: 'etcd-cluster',
         load: '4 keep-alive loops, ~5 ms apart, through the edge to 2 wharf/demo replicas; bridge TTL 5 s',
         fault: `3-member cluster: leader SIGKILLed (6 s), restarted; then the member the bridge is connected to SIGSTOPped for ${PARTITION_MS / 1000} s`,
-        requestsSent: report.sent,
-        requestsFailed: report.failed,
-        failures: report.failures,
-        samples: report.samples,
+        ...loadFigures(report),
         registrationsLost: lost,
         measured,
       });

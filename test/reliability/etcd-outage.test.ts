@@ -4,7 +4,7 @@ import { DATA_PLANES } from '../support/data-planes.js';
 import { EtcdServer } from '../support/etcd-server.js';
 import type { LoadReport } from '../support/steady-load.js';
 import { eventually } from '../support/wait.js';
-import { FaultRig, faultMs, recordResult, SCENARIO_TIMEOUT_MS } from './support/fault-rig.js';
+import { FaultRig, faultMs, loadFigures, recordResult, SCENARIO_TIMEOUT_MS } from './support/fault-rig.js';
 
 const OUTAGE_MS = faultMs(30_000, 15_000, 120_000);
 
@@ -85,10 +85,7 @@ describe(`fault: etcd stopped for ${OUTAGE_MS / 1000} s under load`, { timeout: 
         scenario: plane === 'builtin' ? 'etcd-outage' : `etcd-outage-${plane}`,
         load: `4 keep-alive loops, ~5 ms apart, through the ${plane} edge to 2 wharf/demo replicas`,
         fault: `etcd SIGKILLed for ${OUTAGE_MS / 1000} s, then restarted; meanwhile a container on another Host removed and one started`,
-        requestsSent: report.sent,
-        requestsFailed: report.failed,
-        failures: report.failures,
-        samples: report.samples,
+        ...loadFigures(report),
         registrationsLost: lost,
         measured: { registrationsRestoredMs: restoredMs },
       });
@@ -124,10 +121,7 @@ describe(`fault: etcd stopped for ${OUTAGE_MS / 1000} s under load`, { timeout: 
         scenario: plane === 'builtin' ? 'etcd-outage-replica-dies' : `etcd-outage-replica-dies-${plane}`,
         load: `4 keep-alive loops, ~5 ms apart, through the ${plane} edge to 2 wharf/demo replicas`,
         fault: 'etcd SIGKILLed for 5 s; meanwhile one replica removed (docker rm -f)',
-        requestsSent: report.sent,
-        requestsFailed: report.failed,
-        failures: report.failures,
-        samples: report.samples,
+        ...loadFigures(report),
         registrationsLost: 0,
         measured: {},
       });

@@ -8,7 +8,7 @@ import { DATA_PLANES, dataPlaneEnv } from '../support/data-planes.js';
 import { EtcdServer } from '../support/etcd-server.js';
 import { SteadyLoad } from '../support/steady-load.js';
 import { eventually } from '../support/wait.js';
-import { recordResult, SCENARIO_TIMEOUT_MS, SOAK } from './support/fault-rig.js';
+import { loadFigures, recordResult, SCENARIO_TIMEOUT_MS, SOAK } from './support/fault-rig.js';
 
 const CONNECT_TIMEOUT_MS = 1_000;
 
@@ -89,10 +89,7 @@ describe.each(DATA_PLANES)('fault: a backend host vanishes without a reset (%s)'
           load: '4 keep-alive loops, ~5 ms apart, through the edge to 3 backends',
           fault:
             'every packet to one backend dropped (iptables DROP: no reset, no ICMP), then let through again',
-          requestsSent: report.sent,
-          requestsFailed: report.failed,
-          failures: report.failures,
-          samples: report.samples,
+          ...loadFigures(report),
           registrationsLost: 0,
           measured: {
             ejectedAfterMs: ejectedMs,

@@ -3,7 +3,7 @@ import { DATA_PLANES, dataPlaneEnv } from '../support/data-planes.js';
 import { EtcdServer } from '../support/etcd-server.js';
 import type { LoadReport } from '../support/steady-load.js';
 import { eventually } from '../support/wait.js';
-import { FaultRig, faultMs, recordResult, SCENARIO_TIMEOUT_MS } from './support/fault-rig.js';
+import { FaultRig, faultMs, loadFigures, recordResult, SCENARIO_TIMEOUT_MS } from './support/fault-rig.js';
 
 describe.each(DATA_PLANES)(
   'fault: redeploy of the only replica (docker rm -f, docker run) under load (%s)',
@@ -53,10 +53,7 @@ describe.each(DATA_PLANES)(
           scenario: 'redeploy',
           load: '4 keep-alive loops, ~5 ms apart, through the edge to the only wharf/demo replica',
           fault: 'docker rm -f of the replica, then docker run of a new one with the same name and labels',
-          requestsSent: report.sent,
-          requestsFailed: report.failed,
-          failures: report.failures,
-          samples: report.samples,
+          ...loadFigures(report),
           registrationsLost: 0,
           measured: { replacementRegisteredAfterMs: gapMs, slowestRequestMs: report.slowestMs },
         });

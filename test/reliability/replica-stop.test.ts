@@ -4,7 +4,7 @@ import { DATA_PLANES } from '../support/data-planes.js';
 import { EtcdServer } from '../support/etcd-server.js';
 import type { LoadReport } from '../support/steady-load.js';
 import { eventually } from '../support/wait.js';
-import { FaultRig, faultMs, recordResult, SCENARIO_TIMEOUT_MS } from './support/fault-rig.js';
+import { FaultRig, faultMs, loadFigures, recordResult, SCENARIO_TIMEOUT_MS } from './support/fault-rig.js';
 
 describe('fault: docker stop of a replica under load', { timeout: SCENARIO_TIMEOUT_MS }, () => {
   let etcd: EtcdServer;
@@ -52,10 +52,7 @@ describe('fault: docker stop of a replica under load', { timeout: SCENARIO_TIMEO
         scenario: plane === 'builtin' ? 'replica-stop' : `replica-stop-${plane}`,
         load: `4 keep-alive loops, ~5 ms apart, through the ${plane} edge to 3 wharf/demo replicas`,
         fault: 'docker stop of one replica (SIGTERM; demo keeps serving 300 ms, then exits)',
-        requestsSent: report.sent,
-        requestsFailed: report.failed,
-        failures: report.failures,
-        samples: report.samples,
+        ...loadFigures(report),
         registrationsLost: 0,
         measured: {},
       });

@@ -211,6 +211,18 @@ export function describeLoad(report: LoadReport): string {
   return `${report.sent} requests in ${(report.durationMs / 1000).toFixed(1)} s, ${report.failed} failed ${JSON.stringify(report.failures)}${window}`;
 }
 
+/** A load's figures as a result row takes them: what was sent, what failed and how. */
+export function loadFigures(
+  report: LoadReport,
+): Pick<ScenarioResult, 'requestsSent' | 'requestsFailed' | 'failures' | 'samples'> {
+  return {
+    requestsSent: report.sent,
+    requestsFailed: report.failed,
+    failures: report.failures,
+    samples: report.samples,
+  };
+}
+
 /** One row of docs/reliability.md's table, as measured. */
 export interface ScenarioResult {
   readonly scenario: string;
