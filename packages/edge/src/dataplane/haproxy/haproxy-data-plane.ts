@@ -637,6 +637,10 @@ export class HaproxyDataPlane implements DataPlane {
         ),
       );
     } else this.#logger.info({ backend, endpoint }, 'backend answering again');
+    // The pool's panic twins follow its health (parked while a server of it is up).
+    const hosts = this.#reconciler?.healthChanged(change.server, change.state === 'down') ?? [];
+    for (const host of hosts) this.#pendingHosts.add(host);
+    if (hosts.length > 0) this.#wake?.();
   }
 
   /**

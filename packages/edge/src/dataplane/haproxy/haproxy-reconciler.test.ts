@@ -61,12 +61,18 @@ function rig(
     zone: options.zone,
   });
   let revision = 0;
+  let table = builder.apply({ revision, changes: [] }).table;
   return {
     reconciler,
     apply(...changes: RegistryChange[]) {
       revision += 1;
       const result = builder.apply({ revision, changes });
+      table = result.table;
       return reconciler.plan(result.table, result.changedHosts);
+    },
+    /** Plans `hosts` again with nothing changed in the registry (as after a health change). */
+    replan(hosts: readonly string[]) {
+      return reconciler.plan(table, hosts);
     },
   };
 }
@@ -207,6 +213,52 @@ describe('HaproxyReconciler', () => {
       expect.stringMatching(/^add server p0\/n1:untagged:80 .*mark-down backup$/),
     ]);
     expect(apply(put(record('n1:near:80', 8001, 'zone.test', { tags: ['zone=eu-1a'] }))).reload).toBe(false);
+  });
+
+  it('on an edge with a zone, parks the twins while a server of the pool is up, and lets them in when none is', () => {
+    const { apply, reconciler, replan } = rig({ zone: 'eu-1a' });
+    const near = record('n1:near:80', 8001, 'zone.test', { tags: ['zone=eu-1a'] });
+    const far = record('n1:far:80', 8002, 'zone.test', { tags: ['zone=us-1a'] });
+    const added = commands(apply(put(near), put(far)).steps, { twins: true });
+    // The far server shares the backup tier with the twins: they are added, never enabled.
+    expect(added.filter((line) => line.includes(':panic'))).toEqual([
+      'add server p0/n1:far:80:panic 10.0.0.1:8002 weight 1 backup',
+      'add server p0/n1:near:80:panic 10.0.0.1:8001 weight 1 backup',
+    ]);
+    const twinsReady = () =>
+      reconciler
+        .snapshot()
+        .slots[0]!.servers.filter((server) => !server.checked)
+        .map((server) => server.ready);
+    expect(twinsReady()).toEqual([false, false]);
+
+    expect(reconciler.healthChanged('p0/n1:near:80', true)).toEqual(['zone.test']);
+    expect(commands(replan(['zone.test']).steps, { twins: true })).toEqual([]);
+    reconciler.healthChanged('p0/n1:far:80', true);
+    expect(commands(replan(['zone.test']).steps, { twins: true })).toEqual([
+      'set server p0/n1:far:80:panic state ready',
+      'set server p0/n1:near:80:panic state ready',
+    ]);
+    reconciler.healthChanged('p0/n1:far:80', false);
+    expect(commands(replan(['zone.test']).steps, { twins: true })).toEqual([
+      'set server p0/n1:far:80:panic state drain',
+      'set server p0/n1:near:80:panic state drain',
+    ]);
+
+    // A fresh HAProxy takes every server as up: the files park the twins, and so does the model.
+    reconciler.healthChanged('p0/n1:far:80', true);
+    replan(['zone.test']);
+    reconciler.reloaded();
+    expect(twinsReady()).toEqual([false, false]);
+    expect(commands(replan(['zone.test']).steps, { twins: true })).toEqual([]);
+  });
+
+  it('leaves the twins alone in the backup tier where no server of another zone is there', () => {
+    const { apply, reconciler, replan } = rig();
+    apply(put(record('n1:a:80', 8001, 'web.test')));
+    reconciler.healthChanged('p0/n1:a:80', true);
+    expect(commands(replan(['web.test']).steps, { twins: true })).toEqual([]);
+    expect(reconciler.snapshot().slots[0]!.servers.map((server) => server.ready)).toEqual([true, true]);
   });
 
   it('keeps wildcard hosts most specific first and replaces that map as a whole', () => {

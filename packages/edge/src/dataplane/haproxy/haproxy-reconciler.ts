@@ -119,6 +119,8 @@ export class HaproxyReconciler {
   readonly #exactHosts = new Set<string>();
   readonly #wildcardHosts = new Set<string>();
   readonly #unmappable = new Set<string>();
+  /** `slot/name` of the servers passive health has marked down (HAProxy's word, from its log). */
+  readonly #down = new Set<string>();
 
   constructor(options: HaproxyReconcilerOptions) {
     this.#maps = options.maps;
@@ -208,11 +210,11 @@ export class HaproxyReconciler {
           pool = { id, routeKey: routeMapKey(host, routePool.pathPrefix), slot, values: new Map() };
           current.set(id, pool);
           this.#pools.set(id, pool);
-          this.#syncServers(slot, this.#desiredServers(routePool), prepare, retire);
+          this.#syncServers(slot, this.#desiredServers(routePool, slot), prepare, retire);
           prepare.push(this.#command(`add map ${this.#maps.slots} ${slot} ${cliArgument(id)}`));
           route.push(this.#command(`add map ${this.#maps.routes} ${cliArgument(pool.routeKey)} ${slot}`));
         } else {
-          this.#syncServers(pool.slot, this.#desiredServers(routePool), prepare, retire);
+          this.#syncServers(pool.slot, this.#desiredServers(routePool, pool.slot), prepare, retire);
         }
         this.#syncSlotValues(pool, routePool, prepare);
       }
@@ -246,7 +248,9 @@ export class HaproxyReconciler {
   snapshot(): HaproxyModelSnapshot {
     const slots = this.#slotNames.map((name) => ({
       name,
-      servers: [...(this.#servers.get(name)?.values() ?? [])].filter((server) => !server.deleting),
+      servers: renderedServers((this.#servers.get(name) ?? new Map()).values()).filter(
+        (server) => !server.deleting,
+      ),
     }));
     const routes: [string, string][] = [];
     const slotRoutes: [string, string][] = [];
@@ -268,9 +272,26 @@ export class HaproxyReconciler {
 
   /** HAProxy restarted or reloaded from the files: servers that were being deleted are gone. */
   reloaded(): void {
+    // A new HAProxy takes every server as up, and the twins as the files render them.
+    this.#down.clear();
     for (const servers of this.#servers.values()) {
       for (const [name, server] of servers) if (server.deleting) servers.delete(name);
+      for (const server of renderedServers(servers.values())) servers.set(server.name, server);
     }
+  }
+
+  /**
+   * Passive health marked `server` (`slot/name`) down, or a check brought it back. Returns the
+   * route hosts to plan again: the state of the pool's panic twins follows its servers' health.
+   */
+  healthChanged(server: string, down: boolean): string[] {
+    if (down) this.#down.add(server);
+    else this.#down.delete(server);
+    const slot = server.slice(0, server.indexOf('/'));
+    const hosts: string[] = [];
+    for (const [host, pools] of this.#poolsByHost)
+      for (const pool of pools.values()) if (pool.slot === slot) hosts.push(host);
+    return hosts;
   }
 
   /** Servers waiting to be deleted (`slot`, `name`). */
@@ -288,16 +309,18 @@ export class HaproxyReconciler {
     if (server?.deleting) this.#servers.get(slot)!.delete(name);
   }
 
-  #desiredServers(pool: RoutePool): Map<string, ModelServer> {
+  #desiredServers(pool: RoutePool, slot: string): Map<string, ModelServer> {
     const serving = new Set(pool.balancer.items);
     const weights = haproxyWeights(pool.endpoints.map((endpoint) => endpoint.weight));
-    const servers = new Map<string, ModelServer>();
+    const endpoints: ModelServer[] = [];
+    const names = new Set<string>();
     pool.endpoints.forEach((endpoint, index) => {
       const address = this.#resolve(endpoint.address);
       if (address === undefined) return;
       let name = endpoint.id;
-      for (let suffix = 2; servers.has(name); suffix++) name = `${endpoint.id}.${suffix}`;
-      const server = {
+      for (let suffix = 2; names.has(name); suffix++) name = `${endpoint.id}.${suffix}`;
+      names.add(name);
+      endpoints.push({
         name,
         address,
         port: endpoint.port,
@@ -307,15 +330,21 @@ export class HaproxyReconciler {
         checked: true,
         backendKey: endpoint.backendKey,
         deleting: false,
-      };
-      servers.set(name, server);
-      // On an edge with a zone the twins share HAProxy's backup tier with the other zones'
-      // servers (`allbackups`): the twin of an ejected server keeps a share of what goes there,
-      // each such request waiting out the connect timeout before another server takes it. The
-      // price of a panic tier when every server is down, with two tiers to place three in.
-      const twin = panicTwinName(name);
-      servers.set(twin, { ...server, name: twin, backup: true, checked: false });
+      });
     });
+    const parked = twinsParked(endpoints, (name) => this.#down.has(`${slot}/${name}`));
+    const servers = new Map<string, ModelServer>();
+    for (const server of endpoints) {
+      servers.set(server.name, server);
+      const twin = panicTwinName(server.name);
+      servers.set(twin, {
+        ...server,
+        name: twin,
+        backup: true,
+        checked: false,
+        ready: server.ready && !parked,
+      });
+    }
     return servers;
   }
 
@@ -357,6 +386,7 @@ export class HaproxyReconciler {
       if (wanted.has(name) || server.deleting) continue;
       // Maintenance: no new requests, those in flight finish; deleted once none is left.
       retire.push(this.#command(`set server ${slot}/${name} state maint`));
+      this.#down.delete(`${slot}/${name}`);
       live.set(name, { ...server, deleting: true });
     }
   }
@@ -402,4 +432,34 @@ export class HaproxyReconciler {
   #command(command: string): RuntimeStep {
     return { kind: 'command', command };
   }
+}
+
+/**
+ * Whether a pool's panic twins are parked (drained) rather than in HAProxy's backup tier. They
+ * are there so that a pool whose servers are all down is still tried, as the built-in plane's
+ * panic mode does. Alone in the backup tier HAProxy itself keeps them for that moment. Where
+ * the tier also holds servers of other zones (`WHARF_ZONE`), the twin of a dead server would
+ * take a share of that tier's requests, each waiting out the connect timeout. There the twins
+ * are parked while any server the pool routes to is up, and join when none is.
+ */
+function twinsParked(endpoints: readonly ModelServer[], isDown: (name: string) => boolean): boolean {
+  return (
+    endpoints.some((server) => server.backup) &&
+    endpoints.some((server) => server.ready && !server.deleting && !isDown(server.name))
+  );
+}
+
+/**
+ * A slot's servers as a fresh HAProxy runs them from the files: every server up, so the twins
+ * parked where `twinsParked` says.
+ */
+function renderedServers(servers: Iterable<ModelServer>): ModelServer[] {
+  const all = [...servers];
+  const endpoints = all.filter((server) => server.checked);
+  const parked = twinsParked(endpoints, () => false);
+  const twinOf = new Map(endpoints.map((endpoint) => [panicTwinName(endpoint.name), endpoint]));
+  return all.map((server) => {
+    if (server.checked) return server;
+    return { ...server, ready: (twinOf.get(server.name)?.ready ?? server.ready) && !parked };
+  });
 }
