@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@wharf/core';
@@ -41,13 +42,8 @@ export class AdminServer {
   }
 
   async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(this.#listen.port, this.#listen.host, () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    });
+    this.#server.listen(this.#listen.port, this.#listen.host);
+    await once(this.#server, 'listening');
     this.#logger.info({ address: this.address }, 'admin listening');
   }
 

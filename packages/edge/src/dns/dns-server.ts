@@ -65,17 +65,11 @@ export class DnsServer {
     this.#tcp = tcp;
     try {
       udp.bind(port, host);
-      await Promise.race([
-        once(udp, 'listening'),
-        once(udp, 'error').then(([error]) => Promise.reject(error)),
-      ]);
+      await once(udp, 'listening'); // rejects with the 'error' that comes first instead
       // Port 0 (tests): TCP takes the port UDP was given.
       const boundPort = udp.address().port;
       tcp.listen(boundPort, host);
-      await Promise.race([
-        once(tcp, 'listening'),
-        once(tcp, 'error').then(([error]) => Promise.reject(error)),
-      ]);
+      await once(tcp, 'listening');
     } catch (error) {
       udp.close();
       tcp.close();

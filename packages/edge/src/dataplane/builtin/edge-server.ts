@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -86,13 +87,8 @@ export class EdgeServer {
 
   async listen(): Promise<void> {
     const { host, port } = this.#options.listen;
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen({ host, port, backlog: 4096 }, () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    });
+    this.#server.listen({ host, port, backlog: 4096 });
+    await once(this.#server, 'listening');
     this.#logger.info({ address: this.address }, 'edge listening');
   }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   createSecureServer,
@@ -217,13 +218,8 @@ export class TlsEdgeServer {
 
   async listen(): Promise<void> {
     const { host, port } = this.#options.listen;
-    await new Promise<void>((resolve, reject) => {
-      this.#front.once('error', reject);
-      this.#front.listen({ host, port, backlog: 4096 }, () => {
-        this.#front.off('error', reject);
-        resolve();
-      });
-    });
+    this.#front.listen({ host, port, backlog: 4096 });
+    await once(this.#front, 'listening');
     // The secure server never listens itself (the front does): its 'listening' starts Node's
     // checks of the HTTP/1 timeouts above.
     this.#secure.emit('listening');

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -180,10 +181,8 @@ export class HaproxyDataPlane implements DataPlane {
         challengeMap: file('challenges'),
         stateMap: file('state'),
       });
-      await new Promise<void>((resolve, reject) => {
-        alpnResponder.once('error', reject);
-        alpnResponder.listen({ host: '127.0.0.1', port: 0 }, () => resolve());
-      });
+      alpnResponder.listen({ host: '127.0.0.1', port: 0 });
+      await once(alpnResponder, 'listening');
       this.#alpnResponderPort = (alpnResponder.address() as AddressInfo).port;
     }
     const process = new HaproxyProcess({
