@@ -457,9 +457,9 @@ function renderedServers(servers: Iterable<ModelServer>): ModelServer[] {
   const all = [...servers];
   const endpoints = all.filter((server) => server.checked);
   const parked = twinsParked(endpoints, () => false);
-  const twinOf = new Map(endpoints.map((endpoint) => [panicTwinName(endpoint.name), endpoint]));
+  const endpointOfTwin = new Map(endpoints.map((endpoint) => [panicTwinName(endpoint.name), endpoint]));
   return all.map((server) => {
     if (server.checked) return server;
-    return { ...server, ready: (twinOf.get(server.name)?.ready ?? server.ready) && !parked };
+    return { ...server, ready: (endpointOfTwin.get(server.name)?.ready ?? server.ready) && !parked };
   });
 }
