@@ -8,6 +8,7 @@ import { get } from '../edge/support/backends.js';
 import {
   describeLoad,
   faultMs,
+  loadFigures,
   recordResult,
   SCENARIO_TIMEOUT_MS,
   SOAK,
@@ -441,8 +442,7 @@ describe(
         await registry.client.get('/wharf/bridges/').exec();
 
         const expired = await underLoad(survivors, () => sleep(3_000));
-        const failed = beforeExpiry.reduce((sum, report) => sum + report.failed, 0);
-        const sent = beforeExpiry.reduce((sum, report) => sum + report.sent, 0);
+        const { requestsFailed: failed, requestsSent: sent } = loadFigures(...beforeExpiry);
         measured.failedPerMilleBeforeExpiry = Math.round((failed / sent) * 10_000) / 10;
         measured.slowestRequestMs = Math.max(...beforeExpiry.map((report) => report.slowestMs));
         record('host-loss', {
@@ -593,21 +593,11 @@ function record(
     scenario: `multihost-${scenario}`,
     load: result.load ?? LOAD,
     fault: result.fault,
-    requestsSent: result.reports.reduce((sum, report) => sum + report.sent, 0),
-    requestsFailed: result.reports.reduce((sum, report) => sum + report.failed, 0),
-    failures: mergeCounts(result.reports.map((report) => report.failures)),
-    samples: result.reports.flatMap((report) => report.samples).slice(0, 6),
+    ...loadFigures(...result.reports),
     registrationsLost: 0,
     measured: result.measured,
     ...(result.notes ? { notes: result.notes } : {}),
   });
-}
-
-function mergeCounts(counts: readonly Readonly<Record<string, number>>[]): Record<string, number> {
-  const merged: Record<string, number> = {};
-  for (const count of counts)
-    for (const [key, value] of Object.entries(count)) merged[key] = (merged[key] ?? 0) + value;
-  return merged;
 }
 
 /** On failure, what every program on every host logged goes to test/artifacts/. */

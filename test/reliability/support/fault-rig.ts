@@ -211,15 +211,22 @@ export function describeLoad(report: LoadReport): string {
   return `${report.sent} requests in ${(report.durationMs / 1000).toFixed(1)} s, ${report.failed} failed ${JSON.stringify(report.failures)}${window}`;
 }
 
-/** A load's figures as a result row takes them: what was sent, what failed and how. */
+/**
+ * One or more loads' figures as a result row takes them: what was sent, what failed and how
+ * (counts summed, a few samples kept).
+ */
 export function loadFigures(
-  report: LoadReport,
+  ...reports: readonly LoadReport[]
 ): Pick<ScenarioResult, 'requestsSent' | 'requestsFailed' | 'failures' | 'samples'> {
+  const failures: Record<string, number> = {};
+  for (const report of reports)
+    for (const [reason, count] of Object.entries(report.failures))
+      failures[reason] = (failures[reason] ?? 0) + count;
   return {
-    requestsSent: report.sent,
-    requestsFailed: report.failed,
-    failures: report.failures,
-    samples: report.samples,
+    requestsSent: reports.reduce((sum, report) => sum + report.sent, 0),
+    requestsFailed: reports.reduce((sum, report) => sum + report.failed, 0),
+    failures,
+    samples: reports.flatMap((report) => report.samples).slice(0, 6),
   };
 }
 
